@@ -1,0 +1,1 @@
+"""Shared I/O that knows no domain: the relational database, migrations, backups."""

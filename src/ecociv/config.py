@@ -1,0 +1,78 @@
+"""The one Settings object. Read by composition roots (web, cli, migrations) only.
+
+Every setting is an ``ECOCIV_*`` environment variable (or a line in ``.env``); README.md
+lists them all. Outside development there is no default secret: start-up fails instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Typed, validated settings (prefix ``ECOCIV_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ECOCIV_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Path("var")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default SQLite in var_dir")
+    secret_key: str = Field(default="", description="signs session cookies; 32+ characters")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    forwarded_allow_ips: str = "127.0.0.1"
+    cookie_secure: bool | None = None
+    session_max_age_seconds: int = 8 * 3600
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    default_locale: str = "zh_CN"
+    log_level: str = "info"
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'ecociv.db').as_posix()}"
+        if self.cookie_secure is None:
+            self.cookie_secure = self.env is Environment.PRODUCTION
+        if self.default_locale not in ("zh_CN", "en"):
+            raise ValueError("ECOCIV_DEFAULT_LOCALE must be zh_CN or en")
+        if not self.secret_key:
+            if self.env is Environment.PRODUCTION:
+                raise ValueError("ECOCIV_SECRET_KEY must be set in production (32+ characters)")
+            self.secret_key = _development_secret(self.var_dir)
+        elif len(self.secret_key) < 32 or self.secret_key.lower().startswith("change"):
+            raise ValueError("ECOCIV_SECRET_KEY must be a random value of 32+ characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _development_secret(var_dir: Path) -> str:
+    """A random secret made once per development install and kept in var/ (never committed)."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def get_settings() -> Settings:
+    """Settings from the environment."""
+    return Settings()

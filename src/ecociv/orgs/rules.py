@@ -1,0 +1,129 @@
+"""Pure rules for organisations and enterprises: areas, label points, record validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pyproj import Geod
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+from ecociv.kernel.datum import Datum, to_gcj02
+from ecociv.kernel.errors import ValidationError
+from ecociv.kernel.uscc import UsccError, validate_uscc
+from ecociv.orgs.model import Enterprise, EnterpriseDraft, EnterpriseTag
+from ecociv.standards import IndustryCodeError, validate_industry_code
+
+_GEOD = Geod(ellps="WGS84")
+#: Boundaries are generalised; a point this close outside its county (about 500 m) still counts.
+BOUNDARY_TOLERANCE_DEG = 0.005
+
+
+def geodesic_area_km2(geometry: Mapping[str, Any]) -> float:
+    """Area of a GeoJSON polygon on the WGS-84 ellipsoid, in km² (never in degrees).
+
+    Examples:
+        >>> square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+        >>> round(geodesic_area_km2(square))
+        12309
+    """
+    area_m2, _perimeter = _GEOD.geometry_area_perimeter(shape(geometry))
+    return abs(float(area_m2)) / 1e6
+
+
+def label_point(geometry: Mapping[str, Any]) -> tuple[float, float]:
+    """A point guaranteed inside the shape, for its map label (lon, lat)."""
+    point = shape(geometry).representative_point()
+    return round(point.x, 6), round(point.y, 6)
+
+
+def validate_enterprise(
+    draft: EnterpriseDraft,
+    county_shapes: Mapping[str, BaseGeometry],
+) -> Enterprise:
+    """Check every field of an enterprise record; raise ValidationError listing all errors.
+
+    ``county_shapes`` maps county codes to their boundaries (GCJ-02); the location, converted
+    to GCJ-02, must lie in the chosen county.
+    """
+    errors: list[dict[str, str]] = []
+
+    def fail(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    uscc = draft.uscc
+    try:
+        uscc = validate_uscc(draft.uscc)
+    except UsccError as exc:
+        fail("uscc", exc.message)
+    name = draft.name.strip()
+    if not 2 <= len(name) <= 200:
+        fail("name", "企业名称应为 2–200 个字符 (name must be 2-200 characters)")
+    if draft.county_code not in county_shapes:
+        fail("county_code", f"未知的县（市、区）代码 “{draft.county_code}” (unknown county code)")
+    industry = ""
+    if draft.industry_code.strip():
+        try:
+            industry = validate_industry_code(draft.industry_code)
+        except IndustryCodeError as exc:
+            fail("industry_code", exc.message)
+    tags: list[EnterpriseTag] = []
+    for tag in draft.tags:
+        try:
+            tags.append(EnterpriseTag(tag))
+        except ValueError:
+            fail("tags", f"未知的企业标签 “{tag}” (unknown tag)")
+    lon, lat = draft.longitude, draft.latitude
+    if (lon is None) != (lat is None):
+        fail("latitude" if lat is None else "longitude", "经纬度需同时填写 (give both or neither)")
+        lon = lat = None
+    if lon is not None and lat is not None:
+        try:
+            datum = Datum(draft.datum)
+        except ValueError:
+            fail("datum", f"坐标系应为 WGS-84、CGCS2000 或 GCJ-02，而非 “{draft.datum}”")
+            datum = Datum.GCJ02
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            fail("longitude", "经纬度超出范围 (coordinates out of range)")
+        else:
+            lon, lat = to_gcj02(lon, lat, datum)
+            county = county_shapes.get(draft.county_code)
+            if county is not None and county.distance(Point(lon, lat)) > BOUNDARY_TOLERANCE_DEG:
+                fail(
+                    "longitude",
+                    f"位置 ({lon:.5f}, {lat:.5f}) 不在所选县（市、区）{draft.county_code} 范围内 "
+                    "(location is outside the chosen county)",
+                )
+            lon, lat = round(lon, 6), round(lat, 6)
+    if errors:
+        raise ValidationError(errors[0]["message"], field=errors[0]["field"], errors=errors)
+    return Enterprise(
+        uscc=uscc,
+        name=name,
+        county_code=draft.county_code,
+        address=draft.address.strip(),
+        industry_code=industry,
+        longitude=lon,
+        latitude=lat,
+        tags=tuple(dict.fromkeys(tags)),
+        is_synthetic=draft.is_synthetic,
+    )
+
+
+def count_by_county_and_tag(
+    rows: Sequence[tuple[str, Sequence[str]]], county_codes: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Count enterprises per county, in total and per tag (for the dashboard chart).
+
+    Examples:
+        >>> count_by_county_and_tag([("330802", ["key_polluter"]), ("330802", [])], ["330802"])
+        {'330802': {'total': 2, 'key_polluter': 1}}
+    """
+    counts: dict[str, dict[str, int]] = {code: {"total": 0} for code in county_codes}
+    for county, tags in rows:
+        bucket = counts.setdefault(county, {"total": 0})
+        bucket["total"] += 1
+        for tag in tags:
+            bucket[tag] = bucket.get(tag, 0) + 1
+    return counts
