@@ -2,6 +2,7 @@
 
 from ecociv.kernel.access import (
     PUBLIC_ACTOR,
+    ROLE_NAMES,
     Actor,
     Permission,
     Role,
@@ -22,6 +23,7 @@ from ecociv.kernel.uscc import UsccError, check_char, validate_uscc
 
 __all__ = [
     "PUBLIC_ACTOR",
+    "ROLE_NAMES",
     "Actor",
     "Clock",
     "ConflictError",

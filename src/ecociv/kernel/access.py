@@ -25,6 +25,17 @@ class Role(StrEnum):
     PUBLIC = "public"  # 公众（未登录）
 
 
+ROLE_NAMES: dict[Role, tuple[str, str]] = {
+    Role.ADMIN: ("系统管理员", "Administrator"),
+    Role.CITY_OFFICE: ("市创建办", "City leading-group office"),
+    Role.COUNTY_OFFICER: ("县（市、区）用户", "County officer"),
+    Role.DEPARTMENT_OFFICER: ("市直部门用户", "Department officer"),
+    Role.ENTERPRISE_USER: ("企业用户", "Enterprise user"),
+    Role.INSPECTOR: ("督查人员", "Inspector"),
+    Role.PUBLIC: ("公众", "Public"),
+}
+
+
 class Permission(StrEnum):
     """Actions a route or service may require."""
 

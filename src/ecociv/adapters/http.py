@@ -1,0 +1,105 @@
+"""HTTP glue that domain entry points share, knowing no domain.
+
+The composition root (``ecociv.web``) puts the database, the template renderer and the actor
+resolver on ``app.state``; domain ``api.py`` / ``pages.py`` reach them only through the
+dependencies below. :func:`require` is the one permission gate of every route: it resolves
+the actor, checks the permission and, for a cookie-authenticated unsafe request, the CSRF
+token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ecociv.adapters.db import Database
+from ecociv.kernel import Actor, Permission, can
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class Renderer(Protocol):
+    def __call__(
+        self, request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
+    ) -> HTMLResponse: ...
+
+
+def get_db(request: Request) -> Database:
+    """The application's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_actor(request: Request) -> Actor:
+    """Who is calling: resolved once per request from a bearer token or the session cookie."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    resolver: Callable[[Request], Actor] = request.app.state.resolve_actor
+    actor = resolver(request).with_request(getattr(request.state, "request_id", ""))
+    request.state.actor = actor
+    return actor
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse a cookie-authenticated unsafe request without the session's CSRF token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    expected = request.session.get("csrf", "")
+    given = request.headers.get(CSRF_HEADER, "")
+    if not given and "form" in request.headers.get("content-type", ""):
+        form = await request.form()
+        value = form.get(CSRF_FIELD, "")
+        given = value if isinstance(value, str) else ""
+    if not expected or not hmac.compare_digest(str(expected), given):
+        raise HTTPException(status_code=403, detail="CSRF 校验失败，请刷新页面后重试 (CSRF check failed)")
+
+
+def require(permission: Permission) -> Callable[..., Any]:
+    """A dependency that returns the actor if it holds ``permission``.
+
+    Anonymous callers get 401 (pages redirect to the login page), signed-in callers without
+    the permission 403. Requests authenticated by the session cookie must carry the CSRF
+    token on unsafe methods; bearer-token requests carry no cookie and need none.
+    """
+
+    async def dependency(request: Request, actor: Actor = Depends(get_actor)) -> Actor:
+        if actor.is_authenticated and not actor.via_token:
+            await check_csrf(request)
+        if not can(actor, permission):
+            if not actor.is_authenticated:
+                raise HTTPException(status_code=401, detail="请先登录 (sign-in required)")
+            raise HTTPException(status_code=403, detail="无权访问 (forbidden)")
+        return actor
+
+    dependency.permission = permission  # type: ignore[attr-defined]
+    return dependency
+
+
+def render(
+    request: Request, template: str, context: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page through the application's renderer (layout, locale, navigation)."""
+    renderer: Renderer = request.app.state.render
+    return renderer(request, template, context or {}, status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a successful form post: see-other to a page."""
+    return RedirectResponse(url, status_code=303)
+
+
+def flash(request: Request, message: str, kind: str = "success") -> None:
+    """A one-time message shown on the next page."""
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})

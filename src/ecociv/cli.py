@@ -1,0 +1,146 @@
+"""The ecociv command line: set up, run, administer. Each domain mounts its own commands."""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ecociv import demo as demo_data
+from ecociv import orgs
+from ecociv.adapters import backup as backups
+from ecociv.adapters import migrate
+from ecociv.adapters.db import Database
+from ecociv.audit.cli import app as audit_app
+from ecociv.config import Settings, get_settings
+from ecociv.kernel import Actor, EcocivError, Role
+from ecociv.kernel.cli_context import CliContext
+from ecociv.orgs.cli import app as enterprise_app
+from ecociv.users.cli import tokens_app, users_app
+
+app = typer.Typer(
+    help="ecociv: 衢州生态文明建设示范市平台 · Quzhou eco-civilization platform",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(users_app, name="user")
+app.add_typer(tokens_app, name="token")
+app.add_typer(audit_app, name="audit")
+app.add_typer(enterprise_app, name="enterprise")
+console = Console()
+
+
+def _settings() -> Settings:
+    return get_settings()
+
+
+def _operator() -> Actor:
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor(username=f"cli:{who}", role=Role.ADMIN, request_id=f"cli-{uuid.uuid4().hex[:16]}")
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """Settings come from ECOCIV_* environment variables (see README)."""
+    ctx.obj = CliContext(make_db=lambda: Database(_settings().database_url), actor=_operator())
+
+
+def _prepare_storage(settings: Settings) -> None:
+    if settings.is_sqlite:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        backups.sqlite_path(settings.database_url).parent.mkdir(parents=True, exist_ok=True)
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Migrate the database to the newest schema and load the reference data (idempotent)."""
+    settings = _settings()
+    _prepare_storage(settings)
+    migrate.upgrade(settings.database_url)
+    changed = orgs.load_reference_data(ctx.obj.db, ctx.obj.actor)
+    print(f"database ready: {settings.database_url.split('@')[-1]}")
+    print(f"reference data: {changed['org_unit']} org units, {changed['department']} departments "
+          "created or updated")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    serve_after: bool = typer.Option(True, "--serve/--no-serve", help="start the server"),
+) -> None:
+    """Set up the Quzhou demo: init, synthetic enterprises, one account per role, then serve."""
+    init(ctx)
+    loaded = demo_data.load_demo(ctx.obj.db, ctx.obj.actor)
+    print(f"demo data: {loaded['enterprises']} synthetic enterprises, {loaded['users']} accounts "
+          "created")
+    settings = _settings()
+    table = Table(title=f"演示账户 Demo logins (password / 密码: {demo_data.DEMO_PASSWORD})")
+    table.add_column("username")
+    table.add_column("role")
+    table.add_column("scope")
+    for login in demo_data.demo_logins():
+        scope = login.county_code or login.department_code or login.enterprise_uscc or ""
+        table.add_row(login.username, login.role.value, scope)
+    console.print(table)
+    print(f"open http://{settings.host}:{settings.port}/")
+    if serve_after:
+        serve()
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="default ECOCIV_HOST"),
+    port: int | None = typer.Option(None, help="default ECOCIV_PORT"),
+    workers: int | None = typer.Option(None, help="default ECOCIV_WORKERS"),
+) -> None:
+    """Serve the web application (uvicorn)."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run(
+        "ecociv.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level=settings.log_level,
+    )
+
+
+@app.command()
+def backup(
+    out: Path | None = typer.Option(None, help="target file; default var/backups/<time>.db"),
+) -> None:
+    """Copy the live SQLite database (online; the server may keep running)."""
+    settings = _settings()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = out or settings.var_dir / "backups" / f"ecociv-{stamp}.db"
+    try:
+        backups.backup_sqlite(settings.database_url, target)
+    except EcocivError as exc:
+        print(f"error: {exc.message}")
+        raise typer.Exit(1) from None
+    print(f"backup written: {target}")
+
+
+@app.command()
+def restore(path: Path = typer.Argument(..., help="a file written by `ecociv backup`")) -> None:
+    """Replace the SQLite database's contents with a backup (stop the server first)."""
+    settings = _settings()
+    try:
+        backups.restore_sqlite(settings.database_url, path)
+    except EcocivError as exc:
+        print(f"error: {exc.message}")
+        raise typer.Exit(1) from None
+    migrate.upgrade(settings.database_url)
+    print(f"restored from {path}")

@@ -1,0 +1,58 @@
+"""The Quzhou demo: synthetic enterprises and one account per role (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecociv import orgs, users
+from ecociv.adapters.db import Database
+from ecociv.kernel import Actor, NotFoundError, Role
+
+#: Printed by `ecociv demo`; for the local demo only, never for a real installation.
+DEMO_PASSWORD = "Quzhou-demo-2026"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    username: str
+    role: Role
+    display_name: str
+    county_code: str | None = None
+    department_code: str | None = None
+    enterprise_uscc: str | None = None
+
+
+def demo_logins() -> list[DemoLogin]:
+    """One account per role; the enterprise user belongs to the first synthetic enterprise."""
+    first_enterprise = orgs.demo_enterprise_rows()[0]["uscc"]
+    return [
+        DemoLogin("admin", Role.ADMIN, "系统管理员（演示）"),
+        DemoLogin("cityoffice", Role.CITY_OFFICE, "市创建办（演示）"),
+        DemoLogin("kecheng", Role.COUNTY_OFFICER, "柯城区联络员（演示）", county_code="330802"),
+        DemoLogin("jiangshan", Role.COUNTY_OFFICER, "江山市联络员（演示）", county_code="330881"),
+        DemoLogin("eco_bureau", Role.DEPARTMENT_OFFICER, "市生态环境局（演示）",
+                  department_code="ecology_environment"),
+        DemoLogin("enterprise", Role.ENTERPRISE_USER, "企业填报员（演示）",
+                  enterprise_uscc=first_enterprise),
+        DemoLogin("inspector", Role.INSPECTOR, "督查人员（演示）"),
+    ]
+
+
+def load_demo(db: Database, actor: Actor) -> dict[str, int]:
+    """Load the synthetic enterprises and create the demo accounts that do not exist yet."""
+    result = orgs.import_enterprises(db, actor, orgs.demo_enterprise_rows(), synthetic=True)
+    existing = {a.username for a in users.list_users(db, actor)}
+    created = 0
+    for login in demo_logins():
+        if login.username in existing:
+            continue
+        try:
+            users.create_user(
+                db, actor, username=login.username, password=DEMO_PASSWORD, role=login.role,
+                display_name=login.display_name, county_code=login.county_code,
+                department_code=login.department_code, enterprise_uscc=login.enterprise_uscc,
+            )
+        except NotFoundError:
+            continue
+        created += 1
+    return {"enterprises": result.created, "users": created}

@@ -1,0 +1,1 @@
+"""The web composition root: the FastAPI app that serves the JSON API and the pages."""

@@ -1,0 +1,269 @@
+"""The application factory: settings → database → middleware → routers → error mapping."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ecociv import __version__, orgs, users
+from ecociv.adapters.db import Database
+from ecociv.adapters.http import is_api
+from ecociv.audit import api as audit_api
+from ecociv.audit import pages as audit_pages
+from ecociv.config import Settings, get_settings
+from ecociv.kernel import PUBLIC_ACTOR, ROLE_NAMES, Actor, EcocivError, Role
+from ecociv.kernel.clock import to_local
+from ecociv.kernel.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from ecociv.orgs import api as orgs_api
+from ecociv.orgs import pages as orgs_pages
+from ecociv.users import api as users_api
+from ecociv.users import pages as users_pages
+from ecociv.web import pages as shell_pages
+from ecociv.web.i18n import LOCALE_NAMES, LOCALES, gettext_for
+from ecociv.web.nav import visible_nav
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+ERROR_STATUS: dict[type[EcocivError], int] = {
+    ValidationError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    PermissionDeniedError: 403,
+    AuthenticationError: 401,
+}
+
+
+class RequestIdMiddleware:
+    """Give every request an id (the caller's X-Request-ID if well-formed) and echo it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"x-frame-options", b"DENY"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                headers.append(
+                    (
+                        b"content-security-policy",
+                        b"default-src 'self'; img-src 'self' data:; "
+                        b"style-src 'self' 'unsafe-inline'; script-src 'self'; "
+                        b"frame-ancestors 'none'; form-action 'self'",
+                    )
+                )
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _resolver(db: Database) -> Any:
+    def resolve(request: Request) -> Actor:
+        authorization = request.headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            account = users.account_for_token(db, authorization[7:].strip())
+            return users.actor_of(account, via_token=True) if account else PUBLIC_ACTOR
+        user_id, epoch = request.session.get("uid"), request.session.get("epoch")
+        if isinstance(user_id, int) and isinstance(epoch, int):
+            account = users.account_for_session(db, user_id, epoch)
+            if account is not None:
+                return users.actor_of(account)
+            request.session.clear()
+        return PUBLIC_ACTOR
+
+    return resolve
+
+
+def locale_of(request: Request, default: str) -> str:
+    chosen = request.session.get("lang") if "session" in request.scope else None
+    return chosen if chosen in LOCALES else default
+
+
+def _format_instant(value: datetime | None) -> str:
+    return "" if value is None else to_local(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _make_renderer(settings: Settings) -> Any:
+    env = Environment(
+        loader=ChoiceLoader(
+            [
+                PackageLoader("ecociv.web", "templates"),
+                PackageLoader("ecociv.orgs", "templates"),
+                PackageLoader("ecociv.audit", "templates"),
+                PackageLoader("ecociv.users", "templates"),
+            ]
+        ),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["local_time"] = _format_instant
+    named = {
+        "role": {k.value: v for k, v in ROLE_NAMES.items()},
+        "zone": {k.value: v for k, v in orgs.FUNCTION_ZONE_NAMES.items()},
+        "tag": {k.value: v for k, v in orgs.TAG_NAMES.items()},
+    }
+
+    def render(
+        request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
+    ) -> HTMLResponse:
+        from ecociv.adapters.http import get_actor
+
+        locale = locale_of(request, settings.default_locale)
+        actor = get_actor(request)
+        index = 0 if locale == "zh_CN" else 1
+
+        def name_of(kind: str, value: object) -> str:
+            """The Chinese or English name of a role, zone or tag value."""
+            key = value.value if isinstance(value, Role | orgs.FunctionZone) else str(value)
+            pair = named[kind].get(key)
+            return pair[index] if pair else key
+
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(32)
+        flashes = request.session.pop("flash", [])
+        body = env.get_template(template).render(
+            request=request,
+            actor=actor,
+            _=gettext_for(locale),
+            locale=locale,
+            locales=LOCALE_NAMES,
+            nav=visible_nav(actor),
+            csrf_token=request.session["csrf"],
+            flashes=flashes,
+            version=__version__,
+            path=request.url.path,
+            zh=locale == "zh_CN",
+            name_of=name_of,
+            **context,
+        )
+        return HTMLResponse(body, status_code=status_code)
+
+    return render
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the application. Tests pass their own settings and database."""
+    settings = settings or get_settings()
+    db = db or Database(settings.database_url)
+    app = FastAPI(
+        title="ecociv API",
+        version=__version__,
+        description="生态文明建设示范市平台 API · Ecological-civilization platform API",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.resolve_actor = _resolver(db)
+    app.state.render = _make_renderer(settings)
+    app.state.login_policy = (settings.login_max_failures, settings.login_lockout_minutes)
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="ecociv_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=bool(settings.cookie_secure),
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    for router in (
+        shell_pages.router,
+        users_pages.router,
+        users_api.router,
+        orgs_pages.router,
+        orgs_api.router,
+        audit_pages.router,
+        audit_api.router,
+    ):
+        app.include_router(router)
+
+    _install_error_handlers(app, settings)
+    return app
+
+
+def _error_body(exc: EcocivError) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.field:
+        body["field"] = exc.field
+    if isinstance(exc, ValidationError):
+        body["errors"] = exc.errors
+    return body
+
+
+def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
+    def page_error(request: Request, status: int, message: str) -> Response:
+        render = request.app.state.render
+        response: Response = render(request, "error.html",
+                                    {"status": status, "message": message}, status)
+        return response
+
+    @app.exception_handler(EcocivError)
+    async def domain_error(request: Request, exc: EcocivError) -> Response:
+        status = next((code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind)), 400)
+        if is_api(request):
+            return JSONResponse(_error_body(exc), status_code=status)
+        return page_error(request, status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request):
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=headers)
+        if exc.status_code == 401:
+            target = request.url.path
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return page_error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+             "message": str(err.get("msg", ""))}
+            for err in exc.errors()
+        ]
+        if is_api(request):
+            first = errors[0] if errors else {"field": "", "message": "invalid request"}
+            return JSONResponse(
+                {"detail": f"{first['field']}: {first['message']}", "errors": errors},
+                status_code=422,
+            )
+        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return page_error(request, 422, message)

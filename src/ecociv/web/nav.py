@@ -1,0 +1,42 @@
+"""Navigation: each module registers its entries; a user sees only what they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ecociv.kernel import Actor, Permission, can
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message
+
+
+#: Messages built at run time (an org unit's level, capitalised).
+DYNAMIC_MESSAGES = (N_("City"), N_("County"))
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A top-level navigation entry (label is an English msgid)."""
+
+    label: str
+    href: str
+    permission: Permission
+
+
+#: In display order. Only modules that exist are listed; a test opens every link.
+NAV: tuple[NavItem, ...] = (
+    NavItem(N_("Dashboard"), "/", Permission.DASHBOARD_VIEW),
+    NavItem(N_("One map"), "/map", Permission.MAP_VIEW),
+    NavItem(N_("Organisation"), "/orgs", Permission.ORG_READ),
+    NavItem(N_("Enterprises"), "/enterprises", Permission.ENTERPRISE_READ),
+    NavItem(N_("Audit log"), "/audit", Permission.AUDIT_READ),
+    NavItem(N_("Users"), "/admin/users", Permission.USER_MANAGE),
+    NavItem(N_("API tokens"), "/admin/tokens", Permission.TOKEN_MANAGE),
+)
+
+
+def visible_nav(actor: Actor) -> list[NavItem]:
+    """The entries this actor may open."""
+    return [item for item in NAV if can(actor, item.permission)]

