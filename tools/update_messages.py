@@ -23,18 +23,43 @@ from zh_CN_messages import ZH_CN  # noqa: E402
 def main() -> int:
     pot = LOCALE / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_", "-k", "N_", "--no-location", "--omit-header", "--sort-output",
-         "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as handle:
         template = read_po(handle)
     fixed = datetime(2026, 1, 1, tzinfo=UTC)  # keeps the header stable between runs
     catalog = Catalog(
-        locale="zh_CN", project="ecociv", version="1", domain="messages", fuzzy=False,
-        creation_date=fixed, revision_date=fixed, copyright_holder="ecociv",
-        msgid_bugs_address="", last_translator="ecociv", language_team="zh_CN",
+        locale="zh_CN",
+        project="ecociv",
+        version="1",
+        domain="messages",
+        fuzzy=False,
+        creation_date=fixed,
+        revision_date=fixed,
+        copyright_holder="ecociv",
+        msgid_bugs_address="",
+        last_translator="ecociv",
+        language_team="zh_CN",
         header_comment="# zh_CN messages of ecociv, written by tools/update_messages.py.",
     )
     missing = []

@@ -67,8 +67,10 @@ def init(ctx: typer.Context) -> None:
     migrate.upgrade(settings.database_url)
     changed = orgs.load_reference_data(ctx.obj.db, ctx.obj.actor)
     print(f"database ready: {settings.database_url.split('@')[-1]}")
-    print(f"reference data: {changed['org_unit']} org units, {changed['department']} departments "
-          "created or updated")
+    print(
+        f"reference data: {changed['org_unit']} org units, {changed['department']} departments "
+        "created or updated"
+    )
 
 
 @app.command()
@@ -79,8 +81,10 @@ def demo(
     """Set up the Quzhou demo: init, synthetic enterprises, one account per role, then serve."""
     init(ctx)
     loaded = demo_data.load_demo(ctx.obj.db, ctx.obj.actor)
-    print(f"demo data: {loaded['enterprises']} synthetic enterprises, {loaded['users']} accounts "
-          "created")
+    print(
+        f"demo data: {loaded['enterprises']} synthetic enterprises, {loaded['users']} accounts "
+        "created"
+    )
     settings = _settings()
     table = Table(title=f"演示账户 Demo logins (password / 密码: {demo_data.DEMO_PASSWORD})")
     table.add_column("username")

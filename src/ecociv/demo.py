@@ -30,10 +30,18 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("cityoffice", Role.CITY_OFFICE, "市创建办（演示）"),
         DemoLogin("kecheng", Role.COUNTY_OFFICER, "柯城区联络员（演示）", county_code="330802"),
         DemoLogin("jiangshan", Role.COUNTY_OFFICER, "江山市联络员（演示）", county_code="330881"),
-        DemoLogin("eco_bureau", Role.DEPARTMENT_OFFICER, "市生态环境局（演示）",
-                  department_code="ecology_environment"),
-        DemoLogin("enterprise", Role.ENTERPRISE_USER, "企业填报员（演示）",
-                  enterprise_uscc=first_enterprise),
+        DemoLogin(
+            "eco_bureau",
+            Role.DEPARTMENT_OFFICER,
+            "市生态环境局（演示）",
+            department_code="ecology_environment",
+        ),
+        DemoLogin(
+            "enterprise",
+            Role.ENTERPRISE_USER,
+            "企业填报员（演示）",
+            enterprise_uscc=first_enterprise,
+        ),
         DemoLogin("inspector", Role.INSPECTOR, "督查人员（演示）"),
     ]
 
@@ -48,9 +56,15 @@ def load_demo(db: Database, actor: Actor) -> dict[str, int]:
             continue
         try:
             users.create_user(
-                db, actor, username=login.username, password=DEMO_PASSWORD, role=login.role,
-                display_name=login.display_name, county_code=login.county_code,
-                department_code=login.department_code, enterprise_uscc=login.enterprise_uscc,
+                db,
+                actor,
+                username=login.username,
+                password=DEMO_PASSWORD,
+                role=login.role,
+                display_name=login.display_name,
+                county_code=login.county_code,
+                department_code=login.department_code,
+                enterprise_uscc=login.enterprise_uscc,
             )
         except NotFoundError:
             continue

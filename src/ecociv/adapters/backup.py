@@ -49,7 +49,8 @@ def restore_sqlite(database_url: str, backup: Path) -> None:
         raise ValidationError(f"不是 ecociv 的数据库备份: {backup}", field="backup")
     target = sqlite_path(database_url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as source, sqlite3.connect(
-        target
-    ) as dest:
+    with (
+        sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as source,
+        sqlite3.connect(target) as dest,
+    ):
         source.backup(dest)

@@ -38,9 +38,9 @@ def get_db(request: Request) -> Database:
 
 def get_actor(request: Request) -> Actor:
     """Who is calling: resolved once per request from a bearer token or the session cookie."""
-    cached = getattr(request.state, "actor", None)
+    cached: Actor | None = getattr(request.state, "actor", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     resolver: Callable[[Request], Actor] = request.app.state.resolve_actor
     actor = resolver(request).with_request(getattr(request.state, "request_id", ""))
     request.state.actor = actor
@@ -62,7 +62,9 @@ async def check_csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD, "")
         given = value if isinstance(value, str) else ""
     if not expected or not hmac.compare_digest(str(expected), given):
-        raise HTTPException(status_code=403, detail="CSRF 校验失败，请刷新页面后重试 (CSRF check failed)")
+        raise HTTPException(
+            status_code=403, detail="CSRF 校验失败，请刷新页面后重试 (CSRF check failed)"
+        )
 
 
 def require(permission: Permission) -> Callable[..., Any]:
@@ -87,7 +89,9 @@ def require(permission: Permission) -> Callable[..., Any]:
 
 
 def render(
-    request: Request, template: str, context: Mapping[str, Any] | None = None,
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render a page through the application's renderer (layout, locale, navigation)."""

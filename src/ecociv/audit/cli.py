@@ -17,6 +17,8 @@ def verify(ctx: typer.Context) -> None:
         print(f"OK: audit chain intact ({result.checked} entries)")
         return
     brk = result.first_break
-    print(f"BROKEN: audit_log row seq={brk.seq}: {brk.reason} "
-          f"({result.checked} entries read up to it)")
+    print(
+        f"BROKEN: audit_log row seq={brk.seq}: {brk.reason} "
+        f"({result.checked} entries read up to it)"
+    )
     raise typer.Exit(1)

@@ -47,12 +47,23 @@ def audit_log(
         entity_id=entity_id or None,
         since=datetime.combine(first, datetime.min.time(), SHANGHAI) if first else None,
         until=datetime.combine(last + timedelta(days=1), datetime.min.time(), SHANGHAI)
-        if last else None,
+        if last
+        else None,
     )
     result = services.list_entries(db, actor, filters, page=page, page_size=50)
-    return render(request, "audit/log.html", {
-        "result": result,
-        "choices": services.distinct_values(db, actor),
-        "filters": {"actor_name": actor_name, "action": action, "entity_type": entity_type,
-                    "entity_id": entity_id, "since": since, "until": until},
-    })
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "result": result,
+            "choices": services.distinct_values(db, actor),
+            "filters": {
+                "actor_name": actor_name,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "since": since,
+                "until": until,
+            },
+        },
+    )

@@ -93,7 +93,9 @@ def first_break(entries: Iterable[AuditEntry]) -> ChainBreak | None:
         if entry.seq != expected_seq:
             return ChainBreak(entry.seq, f"序号不连续：应为 {expected_seq} (gap or reordering)")
         if entry.prev_hash != expected_prev:
-            return ChainBreak(entry.seq, "前序哈希不匹配 (prev_hash does not link to the row before)")
+            return ChainBreak(
+                entry.seq, "前序哈希不匹配 (prev_hash does not link to the row before)"
+            )
         if hash_of(entry) != entry.row_hash:
             return ChainBreak(entry.seq, "内容与哈希不符 (row content does not match its hash)")
         expected_prev = entry.row_hash

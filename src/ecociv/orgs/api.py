@@ -33,7 +33,8 @@ def list_org_units(
 
 @router.get("/org-units/{code}", response_model=OrgUnitOut)
 def get_org_unit(
-    code: str, db: Database = Depends(get_db),
+    code: str,
+    db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ORG_READ)),
 ) -> Any:
     """One org unit by its administrative division code."""
@@ -90,7 +91,8 @@ def create_enterprise(
 
 @router.get("/enterprises/{uscc}", response_model=EnterpriseOut)
 def get_enterprise(
-    uscc: str, db: Database = Depends(get_db),
+    uscc: str,
+    db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ENTERPRISE_READ)),
 ) -> Any:
     """One enterprise by its 统一社会信用代码."""

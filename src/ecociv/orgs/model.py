@@ -20,9 +20,18 @@ class FunctionZone(StrEnum):
 
 
 FUNCTION_ZONE_NAMES = {
-    FunctionZone.NATIONAL_KEY_ECOLOGICAL_FUNCTION: ("国家重点生态功能区", "National key ecological function area"),
-    FunctionZone.NATIONAL_AGRICULTURAL_PRODUCTION: ("国家农产品主产区", "National agricultural main production area"),
-    FunctionZone.PROVINCIAL_KEY_DEVELOPMENT: ("省级重点开发区域", "Provincial key development area"),
+    FunctionZone.NATIONAL_KEY_ECOLOGICAL_FUNCTION: (
+        "国家重点生态功能区",
+        "National key ecological function area",
+    ),
+    FunctionZone.NATIONAL_AGRICULTURAL_PRODUCTION: (
+        "国家农产品主产区",
+        "National agricultural main production area",
+    ),
+    FunctionZone.PROVINCIAL_KEY_DEVELOPMENT: (
+        "省级重点开发区域",
+        "Provincial key development area",
+    ),
 }
 
 

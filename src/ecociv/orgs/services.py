@@ -126,10 +126,18 @@ def load_reference_data(db: Database, actor: Actor, clock: Clock | None = None) 
             after = _org_unit_snapshot(row)
             if before != after:
                 changed["org_unit"] += 1
-                audit.record(session, actor, "org_unit.load", "org_unit", row.code, before, after,
-                             clock=clock)
+                audit.record(
+                    session,
+                    actor,
+                    "org_unit.load",
+                    "org_unit",
+                    row.code,
+                    before,
+                    after,
+                    clock=clock,
+                )
         for spec in _read_csv("departments.csv"):
-            values_d = {
+            values_d: dict[str, object] = {
                 "org_unit_code": CITY_CODE,
                 "name_zh": spec["name_zh"],
                 "name_en": spec["name_en"],
@@ -141,12 +149,20 @@ def load_reference_data(db: Database, actor: Actor, clock: Clock | None = None) 
                 dep = DepartmentRow(code=spec["code"], **values_d)
                 session.add(dep)
             else:
-                for key, value in values_d.items():
-                    setattr(dep, key, value)
+                for key, new_value in values_d.items():
+                    setattr(dep, key, new_value)
             if before_d != values_d:
                 changed["department"] += 1
-                audit.record(session, actor, "department.load", "department", spec["code"],
-                             before_d, values_d, clock=clock)
+                audit.record(
+                    session,
+                    actor,
+                    "department.load",
+                    "department",
+                    spec["code"],
+                    before_d,
+                    values_d,
+                    clock=clock,
+                )
     return changed
 
 
@@ -215,8 +231,12 @@ def boundaries_geojson(db: Database, actor: Actor) -> dict[str, Any]:
             }
             for r in rows
         ]
-    return {"type": "FeatureCollection", "datum": "GCJ-02", "source": BOUNDARY_SOURCE,
-            "features": features}
+    return {
+        "type": "FeatureCollection",
+        "datum": "GCJ-02",
+        "source": BOUNDARY_SOURCE,
+        "features": features,
+    }
 
 
 def neighbours_geojson(actor: Actor) -> dict[str, Any]:
@@ -243,7 +263,8 @@ def _shape_of(text: str) -> BaseGeometry:
 
 
 def _county_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(OrgUnitRow.code, OrgUnitRow.name_zh)).tuples().all())
+    rows = session.execute(select(OrgUnitRow.code, OrgUnitRow.name_zh)).all()
+    return {str(code): str(name) for code, name in rows}
 
 
 def _to_record(row: EnterpriseRow, names: dict[str, str]) -> EnterpriseRecord:
@@ -306,8 +327,11 @@ def list_enterprises(
         like = f"%{query.strip()}%"
         conditions.append(or_(EnterpriseRow.name.like(like), EnterpriseRow.uscc.like(like)))
     with db.reading() as session:
-        stmt = select(EnterpriseRow).where(*conditions).order_by(EnterpriseRow.county_code,
-                                                                 EnterpriseRow.name)
+        stmt = (
+            select(EnterpriseRow)
+            .where(*conditions)
+            .order_by(EnterpriseRow.county_code, EnterpriseRow.name)
+        )
         rows = list(session.scalars(stmt).all())
         if tag:
             # tags are a small JSON list; filtering in Python keeps one query for both databases
@@ -340,8 +364,9 @@ def create_enterprise(
         valid = validate_enterprise(draft, _county_shapes(session))
         exists = session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.uscc == valid.uscc))
         if exists is not None:
-            raise ConflictError(f"统一社会信用代码 {valid.uscc} 已登记 (already registered)",
-                                field="uscc")
+            raise ConflictError(
+                f"统一社会信用代码 {valid.uscc} 已登记 (already registered)", field="uscc"
+            )
         now = clock.now()
         row = EnterpriseRow(
             uscc=valid.uscc,
@@ -358,8 +383,16 @@ def create_enterprise(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "enterprise.create", "enterprise", row.uscc, None,
-                     _snapshot(row), clock=clock)
+        audit.record(
+            session,
+            actor,
+            "enterprise.create",
+            "enterprise",
+            row.uscc,
+            None,
+            _snapshot(row),
+            clock=clock,
+        )
         return _to_record(row, _county_names(session))
 
 
@@ -405,8 +438,16 @@ def update_enterprise(
         after = _snapshot(row)
         if after != before:
             row.updated_at = clock.now()
-            audit.record(session, actor, "enterprise.update", "enterprise", row.uscc, before,
-                         after, clock=clock)
+            audit.record(
+                session,
+                actor,
+                "enterprise.update",
+                "enterprise",
+                row.uscc,
+                before,
+                after,
+                clock=clock,
+            )
         return _to_record(row, _county_names(session))
 
 
@@ -426,7 +467,7 @@ def enterprise_counts(db: Database, actor: Actor) -> dict[str, dict[str, int]]:
             conditions.append(EnterpriseRow.id == (actor.enterprise_id or -1))
         rows = session.execute(
             select(EnterpriseRow.county_code, EnterpriseRow.tags).where(*conditions)
-        ).tuples().all()
+        ).all()
         return count_by_county_and_tag([(c, t or []) for c, t in rows], counties)
 
 
@@ -440,8 +481,9 @@ def enterprise_id_for(session: Session, uscc: str) -> int:
     """The internal id of an enterprise, inside a caller's transaction."""
     found = session.scalar(select(EnterpriseRow.id).where(EnterpriseRow.uscc == uscc.upper()))
     if found is None:
-        raise NotFoundError(f"没有统一社会信用代码为 {uscc} 的企业 (no such enterprise)",
-                            field="enterprise_uscc")
+        raise NotFoundError(
+            f"没有统一社会信用代码为 {uscc} 的企业 (no such enterprise)", field="enterprise_uscc"
+        )
     return found
 
 
@@ -458,8 +500,17 @@ def is_department(session: Session, code: str) -> bool:
 
 # ---- bulk import ------------------------------------------------------------------------
 
-ENTERPRISE_COLUMNS = ("uscc", "name", "county_code", "address", "industry_code", "longitude",
-                      "latitude", "datum", "tags")
+ENTERPRISE_COLUMNS = (
+    "uscc",
+    "name",
+    "county_code",
+    "address",
+    "industry_code",
+    "longitude",
+    "latitude",
+    "datum",
+    "tags",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,8 +527,10 @@ def _row_to_draft(number: int, row: dict[str, str], synthetic: bool) -> Enterpri
         try:
             return float(text)
         except ValueError:
-            raise ValidationError(f"第 {number} 行 {field}: “{text}” 不是数字 (not a number)",
-                                  field=f"row {number}: {field}") from None
+            raise ValidationError(
+                f"第 {number} 行 {field}: “{text}” 不是数字 (not a number)",
+                field=f"row {number}: {field}",
+            ) from None
 
     return EnterpriseDraft(
         uscc=row.get("uscc") or "",
@@ -518,16 +571,22 @@ def import_enterprises(
                 ensure_county_scope(actor, draft.county_code)
                 item = validate_enterprise(draft, shapes)
             except ValidationError as exc:
-                errors.extend({"field": f"row {number}: {e['field']}", "message": e["message"]}
-                              for e in exc.errors)
+                errors.extend(
+                    {"field": f"row {number}: {e['field']}", "message": e["message"]}
+                    for e in exc.errors
+                )
                 continue
             except PermissionDeniedError as exc:
                 errors.append({"field": f"row {number}: county_code", "message": exc.message})
                 continue
             if item.uscc in seen:
-                errors.append({"field": f"row {number}: uscc",
-                               "message": f"与第 {seen[item.uscc]} 行重复 (duplicate of row "
-                                          f"{seen[item.uscc]})"})
+                errors.append(
+                    {
+                        "field": f"row {number}: uscc",
+                        "message": f"与第 {seen[item.uscc]} 行重复 (duplicate of row "
+                        f"{seen[item.uscc]})",
+                    }
+                )
                 continue
             seen[item.uscc] = number
             valid.append(item)
@@ -535,7 +594,8 @@ def import_enterprises(
             raise ValidationError(
                 f"{len(errors)} 处错误，未导入任何数据 (nothing imported): "
                 f"{errors[0]['field']}: {errors[0]['message']}",
-                field=errors[0]["field"], errors=errors,
+                field=errors[0]["field"],
+                errors=errors,
             )
         now = clock.now()
         created = 0
@@ -543,16 +603,30 @@ def import_enterprises(
             if item.uscc in existing:
                 continue
             row_obj = EnterpriseRow(
-                uscc=item.uscc, name=item.name, county_code=item.county_code,
-                address=item.address, industry_code=item.industry_code,
-                longitude=item.longitude, latitude=item.latitude,
-                tags=[t.value for t in item.tags], is_synthetic=item.is_synthetic,
-                created_at=now, updated_at=now,
+                uscc=item.uscc,
+                name=item.name,
+                county_code=item.county_code,
+                address=item.address,
+                industry_code=item.industry_code,
+                longitude=item.longitude,
+                latitude=item.latitude,
+                tags=[t.value for t in item.tags],
+                is_synthetic=item.is_synthetic,
+                created_at=now,
+                updated_at=now,
             )
             session.add(row_obj)
             session.flush()
-            audit.record(session, actor, "enterprise.import", "enterprise", item.uscc, None,
-                         _snapshot(row_obj), clock=clock)
+            audit.record(
+                session,
+                actor,
+                "enterprise.import",
+                "enterprise",
+                item.uscc,
+                None,
+                _snapshot(row_obj),
+                clock=clock,
+            )
             created += 1
         return ImportResult(created=created, unchanged=len(valid) - created)
 

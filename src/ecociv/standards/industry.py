@@ -57,7 +57,7 @@ def validate_industry_code(raw: str) -> str:
         >>> validate_industry_code("C0614")
         Traceback (most recent call last):
         ...
-        ecociv.standards.industry.IndustryCodeError: 行业代码 C0614 的大类 06 不属于门类 C（制造业，大类 13–43）(division 06 is not in section C)
+        ecociv.standards.industry.IndustryCodeError: 行业代码 C0614 的大类 06 不属于门类 C...
     """
     code = raw.strip().upper()
     match = _CODE.match(code)

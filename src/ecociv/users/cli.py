@@ -34,8 +34,14 @@ def create(
     """Create an account."""
     try:
         account = services.create_user(
-            ctx.obj.db, ctx.obj.actor, username=username, password=password, role=role,
-            display_name=display_name, county_code=county, department_code=department,
+            ctx.obj.db,
+            ctx.obj.actor,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            county_code=county,
+            department_code=department,
             enterprise_uscc=enterprise,
         )
     except EcocivError as exc:
@@ -97,8 +103,9 @@ def create_token(
 ) -> None:
     """Issue a token; the secret is printed once."""
     try:
-        issued = services.create_token(ctx.obj.db, ctx.obj.actor, username=user, name=name,
-                                       expires_days=expires_days)
+        issued = services.create_token(
+            ctx.obj.db, ctx.obj.actor, username=user, name=name, expires_days=expires_days
+        )
     except EcocivError as exc:
         _fail(exc)
         return
@@ -121,7 +128,12 @@ def list_tokens(ctx: typer.Context) -> None:
     """List tokens (never their secrets)."""
     table = Table("id", "name", "prefix", "user", "created", "revoked")
     for t in services.list_tokens(ctx.obj.db, ctx.obj.actor):
-        table.add_row(str(t.id), t.name, t.prefix, t.username,
-                      to_local(t.created_at).strftime("%Y-%m-%d %H:%M"),
-                      "yes" if t.revoked_at else "")
+        table.add_row(
+            str(t.id),
+            t.name,
+            t.prefix,
+            t.username,
+            to_local(t.created_at).strftime("%Y-%m-%d %H:%M"),
+            "yes" if t.revoked_at else "",
+        )
     console.print(table)

@@ -44,16 +44,24 @@ async def login(
     max_failures, lockout_minutes = request.app.state.login_policy
     try:
         account = services.authenticate(
-            db, username, password, max_failures=max_failures,
+            db,
+            username,
+            password,
+            max_failures=max_failures,
             lockout=timedelta(minutes=lockout_minutes),
         )
     except AuthenticationError as exc:
-        return render(request, "users/login.html",
-                      {"next": _safe_next(next), "error": exc.message, "username": username}, 401)
+        return render(
+            request,
+            "users/login.html",
+            {"next": _safe_next(next), "error": exc.message, "username": username},
+            401,
+        )
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update({"uid": account.id, "epoch": account.session_epoch,
-                            "csrf": secrets.token_urlsafe(32)})
+    request.session.update(
+        {"uid": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)}
+    )
     if lang:
         request.session["lang"] = lang
     return redirect(_safe_next(next))
@@ -89,8 +97,9 @@ def change_password(
     """Change one's own password; other sessions are signed out, this one continues."""
     try:
         if new_password != repeat_password:
-            raise ValidationError("两次输入的新密码不一致 (new passwords differ)",
-                                  field="repeat_password")
+            raise ValidationError(
+                "两次输入的新密码不一致 (new passwords differ)", field="repeat_password"
+            )
         account = services.change_password(db, actor, old_password, new_password)
     except ValidationError as exc:
         return render(request, "users/password.html", {"error": exc.message}, 422)
@@ -114,12 +123,14 @@ def _users_context(db: Database, actor: Actor) -> dict[str, object]:
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(
-    request: Request, db: Database = Depends(get_db),
+    request: Request,
+    db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.USER_MANAGE)),
 ) -> HTMLResponse:
     """Accounts, and the form to create one."""
-    return render(request, "users/users.html", {**_users_context(db, actor), "error": None,
-                                                "values": {}})
+    return render(
+        request, "users/users.html", {**_users_context(db, actor), "error": None, "values": {}}
+    )
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
@@ -136,22 +147,37 @@ def create_user(
     actor: Actor = Depends(require(Permission.USER_MANAGE)),
 ) -> Response:
     """Create an account from the form."""
-    values = {"username": username, "display_name": display_name, "role": role,
-              "county_code": county_code, "department_code": department_code,
-              "enterprise_uscc": enterprise_uscc}
+    values = {
+        "username": username,
+        "display_name": display_name,
+        "role": role,
+        "county_code": county_code,
+        "department_code": department_code,
+        "enterprise_uscc": enterprise_uscc,
+    }
     try:
         try:
             chosen = Role(role)
         except ValueError:
             raise ValidationError(f"未知角色 {role} (unknown role)", field="role") from None
         services.create_user(
-            db, actor, username=username, password=password, role=chosen,
-            display_name=display_name, county_code=county_code or None,
-            department_code=department_code or None, enterprise_uscc=enterprise_uscc or None,
+            db,
+            actor,
+            username=username,
+            password=password,
+            role=chosen,
+            display_name=display_name,
+            county_code=county_code or None,
+            department_code=department_code or None,
+            enterprise_uscc=enterprise_uscc or None,
         )
     except EcocivError as exc:
-        return render(request, "users/users.html",
-                      {**_users_context(db, actor), "error": exc.message, "values": values}, 422)
+        return render(
+            request,
+            "users/users.html",
+            {**_users_context(db, actor), "error": exc.message, "values": values},
+            422,
+        )
     flash(request, f"已创建用户 {username} · account created")
     return redirect("/admin/users")
 
@@ -172,14 +198,21 @@ def set_active(
 
 @router.get("/admin/tokens", response_class=HTMLResponse)
 def tokens_page(
-    request: Request, db: Database = Depends(get_db),
+    request: Request,
+    db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.TOKEN_MANAGE)),
 ) -> HTMLResponse:
     """API tokens, and the form to issue one."""
-    return render(request, "users/tokens.html", {
-        "tokens": services.list_tokens(db, actor), "accounts": services.list_users(db, actor),
-        "issued": None, "error": None,
-    })
+    return render(
+        request,
+        "users/tokens.html",
+        {
+            "tokens": services.list_tokens(db, actor),
+            "accounts": services.list_users(db, actor),
+            "issued": None,
+            "error": None,
+        },
+    )
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse)
@@ -199,19 +232,29 @@ def issue_token(
         days, error = None, "有效期应为整数天 (expiry must be whole days)"
     if error is None:
         try:
-            issued = services.create_token(db, actor, username=username, name=name,
-                                           expires_days=days)
+            issued = services.create_token(
+                db, actor, username=username, name=name, expires_days=days
+            )
         except EcocivError as exc:
             error = exc.message
-    return render(request, "users/tokens.html", {
-        "tokens": services.list_tokens(db, actor), "accounts": services.list_users(db, actor),
-        "issued": issued, "error": error,
-    }, 201 if issued else 422)
+    return render(
+        request,
+        "users/tokens.html",
+        {
+            "tokens": services.list_tokens(db, actor),
+            "accounts": services.list_users(db, actor),
+            "issued": issued,
+            "error": error,
+        },
+        201 if issued else 422,
+    )
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, token_id: int, db: Database = Depends(get_db),
+    request: Request,
+    token_id: int,
+    db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.TOKEN_MANAGE)),
 ) -> Response:
     """Revoke a token."""

@@ -36,7 +36,7 @@ def validate_password(password: str, username: str = "") -> None:
         >>> validate_password("short")
         Traceback (most recent call last):
         ...
-        ecociv.kernel.errors.ValidationError: 密码至少 10 位 (password must have at least 10 characters)
+        ecociv.kernel.errors.ValidationError: 密码至少 10 位 ...
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
@@ -62,14 +62,23 @@ def validate_scope(
         >>> validate_scope(Role.COUNTY_OFFICER, None, None, None)
         Traceback (most recent call last):
         ...
-        ecociv.kernel.errors.ValidationError: 县（市、区）用户必须指定所属县 (county officer needs a county)
+        ecociv.kernel.errors.ValidationError: 县（市、区）用户必须指定所属县 ...
     """
     if role is Role.PUBLIC:
         raise ValidationError("公众不是可登录的角色 (public is not an account role)", field="role")
     wanted = {
-        Role.COUNTY_OFFICER: ("county_code", "县（市、区）用户必须指定所属县 (county officer needs a county)"),
-        Role.DEPARTMENT_OFFICER: ("department_code", "部门用户必须指定所属部门 (department officer needs a department)"),
-        Role.ENTERPRISE_USER: ("enterprise_id", "企业用户必须指定所属企业 (enterprise user needs an enterprise)"),
+        Role.COUNTY_OFFICER: (
+            "county_code",
+            "县（市、区）用户必须指定所属县 (county officer needs a county)",
+        ),
+        Role.DEPARTMENT_OFFICER: (
+            "department_code",
+            "部门用户必须指定所属部门 (department officer needs a department)",
+        ),
+        Role.ENTERPRISE_USER: (
+            "enterprise_id",
+            "企业用户必须指定所属企业 (enterprise user needs an enterprise)",
+        ),
     }.get(role)
     given = {
         "county_code": county_code,

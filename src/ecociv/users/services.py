@@ -138,8 +138,7 @@ def create_user(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "user.create", "user", name, None, _snapshot(row),
-                     clock=clock)
+        audit.record(session, actor, "user.create", "user", name, None, _snapshot(row), clock=clock)
         return _to_account(row)
 
 
@@ -167,21 +166,27 @@ def authenticate(
     with db.transaction() as session:
         row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
         if row is None:
-            try:
-                _HASHER.verify(_DUMMY_HASH, password)
-            except VerificationError:
-                pass
+            _password_matches(_DUMMY_HASH, password)  # same work as for a real account
             failure = BAD_CREDENTIALS
         elif is_locked(row.locked_until, now):
-            failure = "登录失败次数过多，账户已锁定，请稍后再试 (account locked after repeated failures)"
+            failure = (
+                "登录失败次数过多，账户已锁定，请稍后再试 (account locked after repeated failures)"
+            )
         elif not _password_matches(row.password_hash, password):
             # the failure is counted (and committed) although the sign-in is refused
             count, locked_until = after_failed_login(row.failed_logins, now, max_failures, lockout)
             row.failed_logins, row.locked_until = count, locked_until
             if locked_until is not None:
-                audit.record(session, actor_of(_to_account(row)), "user.locked", "user",
-                             row.username, None, {"locked_until": locked_until.isoformat()},
-                             clock=clock)
+                audit.record(
+                    session,
+                    actor_of(_to_account(row)),
+                    "user.locked",
+                    "user",
+                    row.username,
+                    None,
+                    {"locked_until": locked_until.isoformat()},
+                    clock=clock,
+                )
             failure = BAD_CREDENTIALS
         elif not row.is_active:
             failure = "账户已停用 (account disabled)"
@@ -224,13 +229,21 @@ def change_password(
             raise ValidationError("原密码错误 (current password is wrong)", field="old_password")
         validate_password(new_password, row.username)
         if new_password == old_password:
-            raise ValidationError("新密码不能与原密码相同 (new password equals the old one)",
-                                  field="new_password")
+            raise ValidationError(
+                "新密码不能与原密码相同 (new password equals the old one)", field="new_password"
+            )
         row.password_hash = _HASHER.hash(new_password)
         row.session_epoch += 1
-        audit.record(session, actor, "user.password_change", "user", row.username,
-                     {"session_epoch": row.session_epoch - 1},
-                     {"session_epoch": row.session_epoch}, clock=clock)
+        audit.record(
+            session,
+            actor,
+            "user.password_change",
+            "user",
+            row.username,
+            {"session_epoch": row.session_epoch - 1},
+            {"session_epoch": row.session_epoch},
+            clock=clock,
+        )
         return _to_account(row)
 
 
@@ -245,9 +258,16 @@ def set_password(
         row.password_hash = _HASHER.hash(new_password)
         row.session_epoch += 1
         row.failed_logins, row.locked_until = 0, None
-        audit.record(session, actor, "user.password_set", "user", row.username,
-                     {"session_epoch": row.session_epoch - 1},
-                     {"session_epoch": row.session_epoch}, clock=clock)
+        audit.record(
+            session,
+            actor,
+            "user.password_set",
+            "user",
+            row.username,
+            {"session_epoch": row.session_epoch - 1},
+            {"session_epoch": row.session_epoch},
+            clock=clock,
+        )
         return _to_account(row)
 
 
@@ -264,8 +284,16 @@ def set_active(
         row.is_active = active
         if not active:
             row.session_epoch += 1
-        audit.record(session, actor, "user.enable" if active else "user.disable", "user",
-                     row.username, before, _snapshot(row), clock=clock)
+        audit.record(
+            session,
+            actor,
+            "user.enable" if active else "user.disable",
+            "user",
+            row.username,
+            before,
+            _snapshot(row),
+            clock=clock,
+        )
         return _to_account(row)
 
 
@@ -301,8 +329,9 @@ def create_token(
     clock = clock or SystemClock()
     label = name.strip()
     if not 1 <= len(label) <= 100:
-        raise ValidationError("令牌名称应为 1–100 个字符 (token name 1-100 characters)",
-                              field="name")
+        raise ValidationError(
+            "令牌名称应为 1–100 个字符 (token name 1-100 characters)", field="name"
+        )
     if expires_days is not None and not 1 <= expires_days <= 3650:
         raise ValidationError("有效期应为 1–3650 天 (expiry 1-3650 days)", field="expires_days")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -322,10 +351,21 @@ def create_token(
         )
         session.add(row)
         session.flush()
-        audit.record(session, actor, "token.create", "api_token", row.id, None,
-                     {"user": user.username, "name": label, "prefix": row.prefix,
-                      "expires_at": row.expires_at.isoformat() if row.expires_at else None},
-                     clock=clock)
+        audit.record(
+            session,
+            actor,
+            "token.create",
+            "api_token",
+            row.id,
+            None,
+            {
+                "user": user.username,
+                "name": label,
+                "prefix": row.prefix,
+                "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            },
+            clock=clock,
+        )
         return IssuedToken(_to_token(row, user.username), secret)
 
 
@@ -339,8 +379,16 @@ def revoke_token(db: Database, actor: Actor, token_id: int, clock: Clock | None 
             raise NotFoundError(f"没有编号为 {token_id} 的令牌 (no such token)")
         if row.revoked_at is None:
             row.revoked_at = clock.now()
-            audit.record(session, actor, "token.revoke", "api_token", row.id, {"revoked": False},
-                         {"revoked": True}, clock=clock)
+            audit.record(
+                session,
+                actor,
+                "token.revoke",
+                "api_token",
+                row.id,
+                {"revoked": False},
+                {"revoked": True},
+                clock=clock,
+            )
 
 
 def list_tokens(db: Database, actor: Actor) -> list[ApiTokenInfo]:
@@ -351,13 +399,11 @@ def list_tokens(db: Database, actor: Actor) -> list[ApiTokenInfo]:
             select(ApiTokenRow, UserRow.username)
             .join(UserRow, UserRow.id == ApiTokenRow.user_id)
             .order_by(ApiTokenRow.id.desc())
-        ).tuples()
+        )
         return [_to_token(token, username) for token, username in rows]
 
 
-def account_for_token(
-    db: Database, secret: str, clock: Clock | None = None
-) -> UserAccount | None:
+def account_for_token(db: Database, secret: str, clock: Clock | None = None) -> UserAccount | None:
     """The account a bearer token acts as, if the token is known, unrevoked and unexpired."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
@@ -371,7 +417,7 @@ def account_for_token(
         ).first()
         if found is None:
             return None
-        token, user = found.tuple()
+        token, user = found
         usable = (
             token.revoked_at is None
             and (token.expires_at is None or now < token.expires_at)

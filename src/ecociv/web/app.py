@@ -230,8 +230,9 @@ def _error_body(exc: EcocivError) -> dict[str, Any]:
 def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
     def page_error(request: Request, status: int, message: str) -> Response:
         render = request.app.state.render
-        response: Response = render(request, "error.html",
-                                    {"status": status, "message": message}, status)
+        response: Response = render(
+            request, "error.html", {"status": status, "message": message}, status
+        )
         return response
 
     @app.exception_handler(EcocivError)
@@ -245,8 +246,9 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if is_api(request):
             headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
-                                headers=headers)
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=headers
+            )
         if exc.status_code == 401:
             target = request.url.path
             return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -255,8 +257,10 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
-             "message": str(err.get("msg", ""))}
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "message": str(err.get("msg", "")),
+            }
             for err in exc.errors()
         ]
         if is_api(request):

@@ -29,8 +29,13 @@ def home(
     city = next((u for u in units if u.level is orgs.OrgLevel.CITY), None)
     chart: dict[str, Any] = {
         "counties": [
-            {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en,
-             "area_km2": c.area_km2, "zone": c.function_zone.value if c.function_zone else None}
+            {
+                "code": c.code,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "area_km2": c.area_km2,
+                "zone": c.function_zone.value if c.function_zone else None,
+            }
             for c in counties
         ],
         "zones": {z.value: {"zh": n[0], "en": n[1]} for z, n in orgs.FUNCTION_ZONE_NAMES.items()},
@@ -55,9 +60,7 @@ def home(
 
 
 @router.get("/map", response_class=HTMLResponse)
-def one_map(
-    request: Request, actor: Actor = Depends(require(Permission.MAP_VIEW))
-) -> HTMLResponse:
+def one_map(request: Request, actor: Actor = Depends(require(Permission.MAP_VIEW))) -> HTMLResponse:
     """The one map: city and county boundaries, ready for every module's layers."""
     layers = {"enterprises": can(actor, Permission.ENTERPRISE_READ)}
     return render(request, "map.html", {"layers_json": json.dumps(layers)})
@@ -65,7 +68,9 @@ def one_map(
 
 @router.get("/lang/{code}")
 def switch_language(
-    request: Request, code: str, next: str = "/",
+    request: Request,
+    code: str,
+    next: str = "/",
     actor: Actor = Depends(require(Permission.DASHBOARD_VIEW)),
 ) -> RedirectResponse:
     """Switch between 中文 and English (kept in the session)."""

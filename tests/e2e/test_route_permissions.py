@@ -1,0 +1,154 @@
+"""Every route × every role: the allow/deny decision, asserted by real requests.
+
+The table below is written by hand from the issue's role descriptions, not derived from the
+code's grant table, so a wrong grant fails here. A route missing from the table fails too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ecociv.kernel import Role
+from tests.conftest import KECHENG, ROLE_USERS, demo_enterprise, sign_in
+
+ALL = frozenset(Role)
+STAFF = ALL - {Role.PUBLIC}
+ADMIN = frozenset({Role.ADMIN})
+WRITERS = frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.COUNTY_OFFICER})
+AUDITORS = frozenset({Role.ADMIN, Role.INSPECTOR})
+
+EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
+    ("GET", "/"): ALL,
+    ("GET", "/map"): ALL,
+    ("GET", "/lang/{code}"): ALL,
+    ("GET", "/healthz"): ALL,
+    ("GET", "/login"): ALL,
+    ("POST", "/login"): ALL,
+    ("GET", "/account/password"): STAFF,
+    ("POST", "/account/password"): STAFF,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/{username}/active"): ADMIN,
+    ("GET", "/admin/tokens"): ADMIN,
+    ("POST", "/admin/tokens"): ADMIN,
+    ("POST", "/admin/tokens/{token_id}/revoke"): ADMIN,
+    ("GET", "/api/v1/me"): STAFF,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("POST", "/api/v1/users"): ADMIN,
+    ("GET", "/api/v1/tokens"): ADMIN,
+    ("POST", "/api/v1/tokens"): ADMIN,
+    ("DELETE", "/api/v1/tokens/{token_id}"): ADMIN,
+    ("GET", "/orgs"): ALL,
+    ("GET", "/enterprises"): STAFF,
+    ("GET", "/enterprises/new"): WRITERS,
+    ("POST", "/enterprises/new"): WRITERS,
+    ("GET", "/enterprises/{uscc}"): STAFF,
+    ("POST", "/enterprises/{uscc}"): WRITERS,
+    ("GET", "/api/v1/org-units"): ALL,
+    ("GET", "/api/v1/org-units/{code}"): ALL,
+    ("GET", "/api/v1/departments"): ALL,
+    ("GET", "/api/v1/boundaries"): ALL,
+    ("GET", "/api/v1/boundaries/neighbours"): ALL,
+    ("GET", "/api/v1/enterprises"): STAFF,
+    ("POST", "/api/v1/enterprises"): WRITERS,
+    ("GET", "/api/v1/enterprises/{uscc}"): STAFF,
+    ("PATCH", "/api/v1/enterprises/{uscc}"): WRITERS,
+    ("GET", "/audit"): AUDITORS,
+    ("GET", "/api/v1/audit"): AUDITORS,
+    ("POST", "/logout"): STAFF,  # last: it ends the session
+}
+#: Framework routes outside the permission gate: the API description is public.
+PUBLIC_FRAMEWORK = {
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+}
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    found = set()
+    for route in app.routes:
+        inner = route.original_router.routes if hasattr(route, "original_router") else [route]
+        for r in inner:
+            for method in getattr(r, "methods", None) or ():
+                if method != "HEAD":
+                    found.add((method, r.path))
+    return found
+
+
+def route_permission(app, method: str, path: str):  # type: ignore[no-untyped-def]
+    for route in app.routes:
+        inner = route.original_router.routes if hasattr(route, "original_router") else [route]
+        for r in inner:
+            if r.path == path and method in (getattr(r, "methods", None) or ()):
+                stack = list(r.dependant.dependencies)
+                while stack:
+                    dep = stack.pop()
+                    if hasattr(dep.call, "permission"):
+                        return dep.call.permission
+                    stack.extend(dep.dependencies)
+    return None
+
+
+def test_every_route_is_in_the_permission_table(app) -> None:  # type: ignore[no-untyped-def]
+    assert app_routes(app) - PUBLIC_FRAMEWORK == set(EXPECTED)
+
+
+def test_every_route_passes_the_one_permission_gate(app) -> None:  # type: ignore[no-untyped-def]
+    ungated = [key for key in EXPECTED if route_permission(app, *key) is None]
+    assert ungated == []
+
+
+def _request(client: TestClient, method: str, path: str, csrf: str):  # type: ignore[no-untyped-def]
+    uscc = demo_enterprise(KECHENG)  # 柯城's first enterprise: the demo enterprise user's own
+    concrete = (
+        path.replace("{code}", "en" if path.startswith("/lang") else KECHENG)
+        .replace("{uscc}", uscc)
+        .replace("{username}", "inspector")
+        .replace("{token_id}", "999999")
+    )
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    if path.startswith("/api/"):
+        bodies = {
+            "/api/v1/users": {},
+            "/api/v1/tokens": {},
+            "/api/v1/enterprises": {"uscc": "bad", "name": "", "county_code": KECHENG},
+            "/api/v1/enterprises/{uscc}": {"name": ""},
+        }
+        json = bodies.get(path) if method in ("POST", "PATCH") else None
+        return client.request(method, concrete, json=json, headers=headers, follow_redirects=False)
+    if method == "POST":
+        form = {"csrf_token": csrf}
+        if path == "/login":
+            form |= {"username": "nobody", "password": "wrong-password"}
+        if path.startswith("/enterprises"):
+            form |= {"county_code": KECHENG, "name": ""}
+        return client.post(concrete, data=form, follow_redirects=False)
+    return client.request(method, concrete, follow_redirects=False)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_route_decisions_for_role(client: TestClient, role: Role) -> None:
+    csrf = ""
+    if role is not Role.PUBLIC:
+        csrf = sign_in(client, ROLE_USERS[role])
+    else:
+        from tests.conftest import csrf_of
+
+        csrf = csrf_of(client)
+    wrong: list[str] = []
+    for (method, path), allowed in EXPECTED.items():
+        response = _request(client, method, path, csrf)
+        status = response.status_code
+        to_login = status == 303 and response.headers["location"].startswith("/login?")
+        refused = status in (401, 403) or to_login
+        if (method, path) == ("POST", "/login"):
+            refused = status == 403  # a wrong password answers 401 by design
+        if role in allowed and refused:
+            wrong.append(f"{method} {path}: expected allowed, got {status}")
+        if role not in allowed:
+            expected = (401, 303) if role is Role.PUBLIC else (403,)
+            if status not in expected or (status == 303 and not to_login):
+                wrong.append(f"{method} {path}: expected refusal, got {status}")
+    assert wrong == []
