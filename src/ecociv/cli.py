@@ -51,6 +51,7 @@ def _operator() -> Actor:
 def main(ctx: typer.Context) -> None:
     """Settings come from ECOCIV_* environment variables (see README)."""
     ctx.obj = CliContext(make_db=lambda: Database(_settings().database_url), actor=_operator())
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _prepare_storage(settings: Settings) -> None:

@@ -104,12 +104,10 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only; nothing it does is committed."""
+        """A session for reads only. Closing it ends its transaction without committing;
+        objects it loaded stay readable (detached, not expired)."""
         with self._read_sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -101,18 +102,21 @@ class VerifyResult:
 def verify_chain(db: Database, *, batch: int = 5000) -> VerifyResult:
     """Walk the whole log in order and report the first entry whose chain breaks."""
     checked = 0
+    with db.reading() as session:
+        result = session.execute(
+            select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
+        )
+        try:
 
-    def entries() -> Any:
-        nonlocal checked
-        with db.reading() as session:
-            stream = session.execute(
-                select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
-            ).scalars()
-            for row in stream:
-                checked += 1
-                yield _to_entry(row)
+            def entries() -> Iterator[AuditEntry]:
+                nonlocal checked
+                for row in result.scalars():
+                    checked += 1
+                    yield _to_entry(row)
 
-    found = first_break(entries())
+            found = first_break(entries())
+        finally:
+            result.close()  # a break stops early: release the server-side cursor
     return VerifyResult(checked=checked, first_break=found)
 
 

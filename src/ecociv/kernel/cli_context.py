@@ -17,6 +17,12 @@ class CliContext:
     actor: Actor
     _db: Any = field(default=None, repr=False)
 
+    def close(self) -> None:
+        """Release the database connections, if any were opened."""
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
     @property
     def db(self) -> Any:
         if self._db is None:

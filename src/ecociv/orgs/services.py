@@ -527,10 +527,7 @@ def _row_to_draft(number: int, row: dict[str, str], synthetic: bool) -> Enterpri
         try:
             return float(text)
         except ValueError:
-            raise ValidationError(
-                f"第 {number} 行 {field}: “{text}” 不是数字 (not a number)",
-                field=f"row {number}: {field}",
-            ) from None
+            raise ValidationError(f"“{text}” 不是数字 (not a number)", field=field) from None
 
     return EnterpriseDraft(
         uscc=row.get("uscc") or "",
