@@ -26,7 +26,7 @@ from ecociv.adapters.db import Database
 from ecociv.config import Settings
 from ecociv.demo import DEMO_PASSWORD
 
-CHROMIUM = Path("/nonexistent/chromium")
+CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -252,7 +252,10 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
         if exc.status_code == 401:
             target = request.url.path
             return RedirectResponse(f"/login?next={target}", status_code=303)
-        return page_error(request, exc.status_code, str(exc.detail))
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = "页面不存在 (page not found)"
+        return page_error(request, exc.status_code, message)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
