@@ -19,8 +19,11 @@ def audit_count(db: Database) -> int:
 
 def test_session_cookie_is_signed_httponly_and_samesite(client: TestClient) -> None:
     token = csrf_of(client)
-    response = client.post("/login", data={"username": "kecheng", "password": DEMO_PASSWORD,
-                                           "csrf_token": token}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"username": "kecheng", "password": DEMO_PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     header = response.headers.get("set-cookie", "")
     assert "ecociv_session=" in header
     assert "httponly" in header.lower() and "samesite=lax" in header.lower()
@@ -36,8 +39,9 @@ def test_cookie_is_secure_when_configured(settings: Settings, db: Database) -> N
 
 def test_wrong_password_shows_an_error_and_no_session(client: TestClient) -> None:
     token = csrf_of(client)
-    response = client.post("/login", data={"username": "kecheng", "password": "nope-nope-1",
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "kecheng", "password": "nope-nope-1", "csrf_token": token}
+    )
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     assert client.get("/api/v1/me").status_code == 401
@@ -50,14 +54,14 @@ def test_login_without_csrf_token_is_refused(client: TestClient) -> None:
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_signed_in_form_post_without_csrf_changes_nothing(client: TestClient, db: Database
-                                                         ) -> None:
+def test_signed_in_form_post_without_csrf_changes_nothing(client: TestClient, db: Database) -> None:
     sign_in(client, "admin")
     before = audit_count(db)
     response = client.post("/admin/tokens", data={"username": "inspector", "name": "x"})
     assert response.status_code == 403
-    response = client.post("/admin/tokens", data={"username": "inspector", "name": "x",
-                                                  "csrf_token": "forged"})
+    response = client.post(
+        "/admin/tokens", data={"username": "inspector", "name": "x", "csrf_token": "forged"}
+    )
     assert response.status_code == 403
     assert audit_count(db) == before
 
@@ -66,26 +70,37 @@ def test_cookie_api_write_needs_the_csrf_header(client: TestClient) -> None:
     token = sign_in(client, "admin")
     body = {"username": "inspector", "name": "gateway"}
     assert client.post("/api/v1/tokens", json=body).status_code == 403
-    assert client.post("/api/v1/tokens", json=body,
-                       headers={"X-CSRF-Token": token}).status_code == 201
+    assert (
+        client.post("/api/v1/tokens", json=body, headers={"X-CSRF-Token": token}).status_code == 201
+    )
 
 
 def test_five_failed_logins_lock_the_account_on_the_page(client: TestClient) -> None:
     token = csrf_of(client)
     for _ in range(5):
-        client.post("/login", data={"username": "inspector", "password": "wrong-pass-1",
-                                    "csrf_token": token})
-    response = client.post("/login", data={"username": "inspector", "password": DEMO_PASSWORD,
-                                           "csrf_token": token})
+        client.post(
+            "/login",
+            data={"username": "inspector", "password": "wrong-pass-1", "csrf_token": token},
+        )
+    response = client.post(
+        "/login", data={"username": "inspector", "password": DEMO_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 401
     assert "锁定" in response.text
 
 
 def test_login_redirects_only_to_local_pages(client: TestClient) -> None:
     token = csrf_of(client)
-    response = client.post("/login", data={"username": "kecheng", "password": DEMO_PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/x"},
-                           follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "username": "kecheng",
+            "password": DEMO_PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+        follow_redirects=False,
+    )
     assert response.headers["location"] == "/"
 
 
@@ -101,10 +116,16 @@ def test_password_change_keeps_this_session_and_ends_others(app, db: Database) -
     with TestClient(app) as first, TestClient(app) as second:
         token = sign_in(first, "kecheng")
         sign_in(second, "kecheng")
-        response = first.post("/account/password", data={
-            "csrf_token": token, "old_password": DEMO_PASSWORD,
-            "new_password": "kecheng-new-2026", "repeat_password": "kecheng-new-2026",
-        }, follow_redirects=False)
+        response = first.post(
+            "/account/password",
+            data={
+                "csrf_token": token,
+                "old_password": DEMO_PASSWORD,
+                "new_password": "kecheng-new-2026",
+                "repeat_password": "kecheng-new-2026",
+            },
+            follow_redirects=False,
+        )
         assert response.status_code == 303
         assert first.get("/api/v1/me").status_code == 200
         assert second.get("/api/v1/me").status_code == 401

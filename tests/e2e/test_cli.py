@@ -37,11 +37,27 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(env: dict[str, str]) -
 
 def test_user_and_token_commands(env: dict[str, str]) -> None:
     assert run(env, "init").exit_code == 0
-    created = run(env, "user", "create", "lyofficer", "--role", "county_officer",
-                  "--county", "330825", stdin="longyou-pass-1\nlongyou-pass-1\n")
+    created = run(
+        env,
+        "user",
+        "create",
+        "lyofficer",
+        "--role",
+        "county_officer",
+        "--county",
+        "330825",
+        stdin="longyou-pass-1\nlongyou-pass-1\n",
+    )
     assert created.exit_code == 0, created.output
-    bad = run(env, "user", "create", "nocounty", "--role", "county_officer",
-              stdin="longyou-pass-1\nlongyou-pass-1\n")
+    bad = run(
+        env,
+        "user",
+        "create",
+        "nocounty",
+        "--role",
+        "county_officer",
+        stdin="longyou-pass-1\nlongyou-pass-1\n",
+    )
     assert bad.exit_code == 1 and "county" in bad.output
     assert "lyofficer" in run(env, "user", "list").output
     token = run(env, "token", "create", "--user", "lyofficer", "--name", "gateway")
@@ -68,8 +84,9 @@ def test_backup_and_restore_round_trip(env: dict[str, str], tmp_path: Path) -> N
     assert failed.exit_code == 1 and "error" in failed.output
 
 
-def test_enterprise_import_is_all_or_nothing_naming_the_row(env: dict[str, str],
-                                                           tmp_path: Path) -> None:
+def test_enterprise_import_is_all_or_nothing_naming_the_row(
+    env: dict[str, str], tmp_path: Path
+) -> None:
     assert run(env, "init").exit_code == 0
     good = "91330824MA2E0B0C1"
     path = tmp_path / "firms.csv"
@@ -77,8 +94,9 @@ def test_enterprise_import_is_all_or_nothing_naming_the_row(env: dict[str, str],
         writer = csv.writer(handle)
         writer.writerow(["uscc", "name", "county_code", "industry_code"])
         writer.writerow([good + check_char(good), "开化某企业", "330824", "C2614"])
-        writer.writerow([good[:-1] + "2" + check_char(good[:-1] + "2"), "开化某企业二",
-                         "330824", "Z9"])
+        writer.writerow(
+            [good[:-1] + "2" + check_char(good[:-1] + "2"), "开化某企业二", "330824", "Z9"]
+        )
     result = run(env, "enterprise", "import", str(path))
     assert result.exit_code == 1
     assert "row 3: industry_code" in result.output and "nothing was imported" in result.output
@@ -87,8 +105,7 @@ def test_enterprise_import_is_all_or_nothing_naming_the_row(env: dict[str, str],
     rows = path.read_text(encoding="utf-8").replace(",Z9", ",C2614")
     path.write_text(rows, encoding="utf-8")
     assert "imported 2" in run(env, "enterprise", "import", str(path)).output
-    assert "imported 0, already registered 2" in run(env, "enterprise", "import",
-                                                     str(path)).output
+    assert "imported 0, already registered 2" in run(env, "enterprise", "import", str(path)).output
 
 
 def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:

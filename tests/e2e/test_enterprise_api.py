@@ -25,22 +25,35 @@ def audit_count(db: Database) -> int:
         return s.scalar(select(func.count()).select_from(AuditRow)) or 0
 
 
-def test_county_officer_registers_in_own_county_with_a_token(client: TestClient, db: Database
-                                                            ) -> None:
-    response = client.post("/api/v1/enterprises", headers=bearer(db, "kecheng"), json={
-        "uscc": GOOD.lower(), "name": "柯城测试企业有限公司", "county_code": KECHENG,
-        "industry_code": "C2614", "tags": ["key_polluter"],
-    })
+def test_county_officer_registers_in_own_county_with_a_token(
+    client: TestClient, db: Database
+) -> None:
+    response = client.post(
+        "/api/v1/enterprises",
+        headers=bearer(db, "kecheng"),
+        json={
+            "uscc": GOOD.lower(),
+            "name": "柯城测试企业有限公司",
+            "county_code": KECHENG,
+            "industry_code": "C2614",
+            "tags": ["key_polluter"],
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.json()["uscc"] == GOOD
-    assert client.get(f"/api/v1/enterprises/{GOOD}", headers=bearer(db, "inspector")).json()[
-        "name"] == "柯城测试企业有限公司"
+    assert (
+        client.get(f"/api/v1/enterprises/{GOOD}", headers=bearer(db, "inspector")).json()["name"]
+        == "柯城测试企业有限公司"
+    )
 
 
 def test_wrong_check_character_is_rejected_saying_which(client: TestClient, db: Database) -> None:
     wrong = GOOD[:17] + ("0" if GOOD[17] != "0" else "1")
-    response = client.post("/api/v1/enterprises", headers=bearer(db, "kecheng"),
-                           json={"uscc": wrong, "name": "某企业", "county_code": KECHENG})
+    response = client.post(
+        "/api/v1/enterprises",
+        headers=bearer(db, "kecheng"),
+        json={"uscc": wrong, "name": "某企业", "county_code": KECHENG},
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["field"] == "uscc" and "校验码错误" in body["detail"]
@@ -49,12 +62,17 @@ def test_wrong_check_character_is_rejected_saying_which(client: TestClient, db: 
 
 def test_wrong_length_and_bad_characters_are_named(client: TestClient, db: Database) -> None:
     headers = bearer(db, "kecheng")
-    short = client.post("/api/v1/enterprises", headers=headers,
-                        json={"uscc": GOOD[:16], "name": "某企业", "county_code": KECHENG})
+    short = client.post(
+        "/api/v1/enterprises",
+        headers=headers,
+        json={"uscc": GOOD[:16], "name": "某企业", "county_code": KECHENG},
+    )
     assert "实际为 16 位" in short.json()["detail"]
-    bad = client.post("/api/v1/enterprises", headers=headers,
-                      json={"uscc": GOOD[:5] + "O" + GOOD[6:], "name": "某企业",
-                            "county_code": KECHENG})
+    bad = client.post(
+        "/api/v1/enterprises",
+        headers=headers,
+        json={"uscc": GOOD[:5] + "O" + GOOD[6:], "name": "某企业", "county_code": KECHENG},
+    )
     assert "第 6 位字符 “O”" in bad.json()["detail"]
 
 
@@ -65,16 +83,22 @@ def test_county_officer_gets_403_writing_another_county_and_nothing_changes(
     theirs = demo_enterprise(JIANGSHAN)
     before = client.get(f"/api/v1/enterprises/{theirs}", headers=headers).json()
     audited = audit_count(db)
-    patch = client.patch(f"/api/v1/enterprises/{theirs}", headers=headers,
-                         json={"name": "越权修改"})
+    patch = client.patch(
+        f"/api/v1/enterprises/{theirs}", headers=headers, json={"name": "越权修改"}
+    )
     assert patch.status_code == 403
     body = "91330881MA2E0B0C1"
-    create = client.post("/api/v1/enterprises", headers=headers, json={
-        "uscc": body + check_char(body), "name": "越权登记", "county_code": JIANGSHAN})
+    create = client.post(
+        "/api/v1/enterprises",
+        headers=headers,
+        json={"uscc": body + check_char(body), "name": "越权登记", "county_code": JIANGSHAN},
+    )
     assert create.status_code == 403
     assert client.get(f"/api/v1/enterprises/{theirs}", headers=headers).json() == before
-    assert client.get(f"/api/v1/enterprises/{body + check_char(body)}",
-                      headers=headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/enterprises/{body + check_char(body)}", headers=headers).status_code
+        == 404
+    )
     assert audit_count(db) == audited
 
 
@@ -83,8 +107,10 @@ def test_county_officer_gets_403_on_the_edit_page_of_another_county(client: Test
     theirs = demo_enterprise(JIANGSHAN)
     page = client.get(f"/enterprises/{theirs}")
     assert page.status_code == 200 and 'id="enterprise-form"' not in page.text
-    response = client.post(f"/enterprises/{theirs}", data={
-        "csrf_token": token, "name": "越权修改", "county_code": JIANGSHAN})
+    response = client.post(
+        f"/enterprises/{theirs}",
+        data={"csrf_token": token, "name": "越权修改", "county_code": JIANGSHAN},
+    )
     assert response.status_code == 403
     assert "越权修改" not in client.get(f"/enterprises/{theirs}").text
 
@@ -110,15 +136,18 @@ def test_admin_issues_a_token_shown_once_and_lists_it_without_the_secret(
     client: TestClient,
 ) -> None:
     token = sign_in(client, "admin")
-    response = client.post("/admin/tokens", data={"csrf_token": token, "username": "inspector",
-                                                  "name": "数据接口"})
+    response = client.post(
+        "/admin/tokens", data={"csrf_token": token, "username": "inspector", "name": "数据接口"}
+    )
     assert response.status_code == 201
     secret = response.text.split('id="token-secret">')[1].split("<")[0]
     assert secret.startswith("ecv_")
     listing = client.get("/admin/tokens").text
     assert secret not in listing and secret[:10] in listing
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()[
-        "username"] == "inspector"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()["username"]
+        == "inspector"
+    )
 
 
 def test_filters_and_paging(client: TestClient, db: Database) -> None:

@@ -84,9 +84,17 @@ def test_unknown_page_is_a_404_page(client: TestClient) -> None:
 
 def test_enterprise_form_shows_every_error_and_keeps_input(client: TestClient) -> None:
     token = sign_in(client, "kecheng")
-    response = client.post("/enterprises/new", data={
-        "csrf_token": token, "uscc": "91330802MA2E0B0C1X", "name": "x", "county_code": KECHENG,
-        "longitude": "abc", "latitude": "29"})
+    response = client.post(
+        "/enterprises/new",
+        data={
+            "csrf_token": token,
+            "uscc": "91330802MA2E0B0C1X",
+            "name": "x",
+            "county_code": KECHENG,
+            "longitude": "abc",
+            "latitude": "29",
+        },
+    )
     assert response.status_code == 422
     assert 'data-field="uscc"' in response.text or 'data-field="longitude"' in response.text
     assert 'value="91330802MA2E0B0C1X"' in response.text

@@ -6,10 +6,12 @@ from alembic import context
 from sqlalchemy import pool
 
 from ecociv.adapters.db import Base, make_engine
+from ecociv.config import Settings
 from ecociv.migrations import metadata_tables  # noqa: F401  (registers every table)
 
 config = context.config
-url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+# From code the caller passes the URL; from the `alembic` command it is ECOCIV_DATABASE_URL.
+url = config.attributes.get("database_url") or Settings().database_url
 target_metadata = Base.metadata
 
 
