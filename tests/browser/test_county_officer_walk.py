@@ -106,12 +106,6 @@ def test_sign_in_from_the_redirect_returns_to_the_page_asked_for(
     expect(page.locator("#enterprise-list")).to_be_visible()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: src/ecociv/web/app.py http_error builds next= from request.url.path only, "
-    "so the query string (the register's filters) is lost on the way through sign-in",
-)
 def test_sign_in_from_the_redirect_keeps_the_filters(
     page: Page,
     live_server: Any,
@@ -123,12 +117,6 @@ def test_sign_in_from_the_redirect_keeps_the_filters(
     assert page.locator("select[name=county_code]").input_value() == KECHENG
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: src/ecociv/web/templates/base.html language link uses next={{ path }} "
-    "(request.url.path, unencoded), so switching language drops the page's query string",
-)
 def test_language_switch_keeps_the_filters(
     page: Page,
     live_server: Any,

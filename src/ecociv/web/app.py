@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from urllib.parse import quote
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +112,12 @@ def locale_of(request: Request, default: str) -> str:
     return chosen if chosen in LOCALES else default
 
 
+def _here(request: Request) -> str:
+    """This page's path and query, to come back to after signing in or switching language."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 def _format_instant(value: datetime | None) -> str:
     return "" if value is None else to_local(value).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -165,6 +172,7 @@ def _make_renderer(settings: Settings) -> Any:
             flashes=flashes,
             version=__version__,
             path=request.url.path,
+            here=_here(request),
             zh=locale == "zh_CN",
             name_of=name_of,
             **context,
@@ -250,7 +258,7 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
                 {"detail": exc.detail}, status_code=exc.status_code, headers=headers
             )
         if exc.status_code == 401:
-            target = request.url.path
+            target = quote(_here(request), safe="/")
             return RedirectResponse(f"/login?next={target}", status_code=303)
         message = str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
