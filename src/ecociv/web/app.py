@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from urllib.parse import quote
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
