@@ -97,7 +97,7 @@ def demo(
     console.print(table)
     print(f"open http://{settings.host}:{settings.port}/")
     if serve_after:
-        serve()
+        _serve()
 
 
 @app.command()
@@ -107,6 +107,10 @@ def serve(
     workers: int | None = typer.Option(None, help="default ECOCIV_WORKERS"),
 ) -> None:
     """Serve the web application (uvicorn)."""
+    _serve(host, port, workers)
+
+
+def _serve(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     import uvicorn
 
     settings = _settings()

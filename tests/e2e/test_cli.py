@@ -112,3 +112,27 @@ def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     result = run({"ECOCIV_ENV": "production", "ECOCIV_VAR_DIR": str(tmp_path)}, "init")
     assert result.exit_code != 0
     assert "ECOCIV_SECRET_KEY" in str(result.exception) + result.output
+
+
+def test_demo_then_serves_with_the_configured_address(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    result = run({**env, "ECOCIV_PORT": "8123"}, "demo")
+    assert result.exit_code == 0, result.output
+    assert calls and calls[0]["port"] == 8123 and calls[0]["host"] == "127.0.0.1"
+    assert calls[0]["workers"] == 1 and calls[0]["factory"] is True
+
+
+def test_serve_options_override_settings(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    assert run(env, "serve", "--port", "9001", "--workers", "2").exit_code == 0
+    assert (calls[0]["port"], calls[0]["workers"]) == (9001, 2)
