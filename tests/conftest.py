@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from ecociv import demo, orgs
+from ecociv import demo, indicators, orgs
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
 from ecociv.config import Environment, Settings
@@ -65,6 +65,7 @@ def load_template(url: str) -> None:
     migrate.upgrade(url)
     db = Database(url)
     orgs.load_reference_data(db, SYSTEM)
+    indicators.load_catalogues(db, SYSTEM)
     demo.load_demo(db, SYSTEM)
     db.dispose()
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ecociv import demo as demo_data
-from ecociv import orgs
+from ecociv import indicators, orgs
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
@@ -67,10 +67,15 @@ def init(ctx: typer.Context) -> None:
     _prepare_storage(settings)
     migrate.upgrade(settings.database_url)
     changed = orgs.load_reference_data(ctx.obj.db, ctx.obj.actor)
+    loaded = indicators.load_catalogues(ctx.obj.db, ctx.obj.actor)
     print(f"database ready: {settings.database_url.split('@')[-1]}")
     print(
         f"reference data: {changed['org_unit']} org units, {changed['department']} departments "
         "created or updated"
+    )
+    print(
+        f"indicator catalogues: {loaded['frameworks']} frameworks, {loaded['indicators']} "
+        f"indicators, {loaded['targets']} targets, {loaded['elements']} data elements loaded"
     )
 
 
@@ -83,8 +88,8 @@ def demo(
     init(ctx)
     loaded = demo_data.load_demo(ctx.obj.db, ctx.obj.actor)
     print(
-        f"demo data: {loaded['enterprises']} synthetic enterprises, {loaded['users']} accounts "
-        "created"
+        f"demo data: {loaded['enterprises']} synthetic enterprises, {loaded['users']} accounts, "
+        f"{loaded['reports']} synthetic annual reports created"
     )
     settings = _settings()
     table = Table(title=f"演示账户 Demo logins (password / 密码: {demo_data.DEMO_PASSWORD})")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ecociv import orgs, users
 from ecociv.adapters.db import Database
+from ecociv.demo_indicators import load_indicator_demo
 from ecociv.kernel import Actor, NotFoundError, Role
 
 #: Printed by `ecociv demo`; for the local demo only, never for a real installation.
@@ -20,6 +21,7 @@ class DemoLogin:
     county_code: str | None = None
     department_code: str | None = None
     enterprise_uscc: str | None = None
+    is_head: bool = False
 
 
 def demo_logins() -> list[DemoLogin]:
@@ -29,12 +31,26 @@ def demo_logins() -> list[DemoLogin]:
         DemoLogin("admin", Role.ADMIN, "系统管理员（演示）"),
         DemoLogin("cityoffice", Role.CITY_OFFICE, "市创建办（演示）"),
         DemoLogin("kecheng", Role.COUNTY_OFFICER, "柯城区联络员（演示）", county_code="330802"),
+        DemoLogin(
+            "kecheng_head",
+            Role.COUNTY_OFFICER,
+            "柯城区分管负责人（演示）",
+            county_code="330802",
+            is_head=True,
+        ),
         DemoLogin("jiangshan", Role.COUNTY_OFFICER, "江山市联络员（演示）", county_code="330881"),
         DemoLogin(
             "eco_bureau",
             Role.DEPARTMENT_OFFICER,
             "市生态环境局（演示）",
             department_code="ecology_environment",
+        ),
+        DemoLogin(
+            "eco_head",
+            Role.DEPARTMENT_OFFICER,
+            "市生态环境局负责人（演示）",
+            department_code="ecology_environment",
+            is_head=True,
         ),
         DemoLogin(
             "enterprise",
@@ -69,4 +85,5 @@ def load_demo(db: Database, actor: Actor) -> dict[str, int]:
         except NotFoundError:
             continue
         created += 1
-    return {"enterprises": result.created, "users": created}
+    reports = load_indicator_demo(db, actor)
+    return {"enterprises": result.created, "users": created, "reports": reports}

@@ -26,11 +26,15 @@ def run(env: dict[str, str], *args: str, stdin: str | None = None):  # type: ign
 def test_demo_loads_once_and_a_second_run_changes_nothing(env: dict[str, str]) -> None:
     first = run(env, "demo", "--no-serve")
     assert first.exit_code == 0, first.output
-    assert "36 synthetic enterprises, 7 accounts created" in first.output
+    assert (
+        "36 synthetic enterprises, 9 accounts, 69 synthetic annual reports created" in first.output
+    )
     assert "kecheng" in first.output and "Quzhou-demo-2026" in first.output
     second = run(env, "demo", "--no-serve")
     assert "0 org units, 0 departments" in second.output
-    assert "0 synthetic enterprises, 0 accounts created" in second.output
+    assert (
+        "0 synthetic enterprises, 0 accounts, 0 synthetic annual reports created" in second.output
+    )
     verify = run(env, "audit", "verify")
     assert verify.exit_code == 0 and "intact" in verify.output
 

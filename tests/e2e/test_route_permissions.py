@@ -9,14 +9,18 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from ecociv import indicators
 from ecociv.kernel import Role
-from tests.conftest import KECHENG, ROLE_USERS, demo_enterprise, sign_in
+from tests.conftest import KECHENG, ROLE_USERS, SYSTEM, demo_enterprise, sign_in
 
 ALL = frozenset(Role)
 STAFF = ALL - {Role.PUBLIC}
 ADMIN = frozenset({Role.ADMIN})
 WRITERS = frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.COUNTY_OFFICER})
 AUDITORS = frozenset({Role.ADMIN, Role.INSPECTOR})
+GOVERNMENT = STAFF - {Role.ENTERPRISE_USER}
+REPORTERS = frozenset({Role.COUNTY_OFFICER, Role.DEPARTMENT_OFFICER})
+CITY = frozenset({Role.ADMIN, Role.CITY_OFFICE})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/"): ALL,
@@ -56,6 +60,35 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("PATCH", "/api/v1/enterprises/{uscc}"): WRITERS,
     ("GET", "/audit"): AUDITORS,
     ("GET", "/api/v1/audit"): AUDITORS,
+    ("GET", "/indicators"): GOVERNMENT,
+    ("GET", "/indicators/{code}"): GOVERNMENT,
+    ("POST", "/indicators/{code}/confirm"): ADMIN,
+    ("POST", "/indicators/{code}/targets"): CITY,
+    ("GET", "/reports"): GOVERNMENT,
+    ("POST", "/reports/open"): REPORTERS,
+    ("GET", "/reports/{report_id}"): GOVERNMENT,
+    ("POST", "/reports/{report_id}"): REPORTERS,
+    ("POST", "/reports/{report_id}/action"): GOVERNMENT,
+    ("GET", "/reports/{report_id}/template.xlsx"): GOVERNMENT,
+    ("POST", "/reports/{report_id}/upload"): REPORTERS,
+    ("POST", "/reports/{report_id}/evidence"): REPORTERS,
+    ("GET", "/api/v1/indicators"): GOVERNMENT,
+    ("GET", "/api/v1/indicators/{code}"): GOVERNMENT,
+    ("POST", "/api/v1/indicators/{code}/confirm"): ADMIN,
+    ("GET", "/api/v1/frameworks"): GOVERNMENT,
+    ("POST", "/api/v1/frameworks/{code}/versions"): ADMIN,
+    ("GET", "/api/v1/targets"): GOVERNMENT,
+    ("POST", "/api/v1/indicators/{code}/targets"): CITY,
+    ("GET", "/api/v1/reports"): GOVERNMENT,
+    ("POST", "/api/v1/reports"): GOVERNMENT,
+    ("GET", "/api/v1/reports/{report_id}"): GOVERNMENT,
+    ("PUT", "/api/v1/reports/{report_id}/values"): REPORTERS,
+    ("POST", "/api/v1/reports/{report_id}/actions"): GOVERNMENT,
+    ("GET", "/api/v1/reports/{report_id}/template.xlsx"): GOVERNMENT,
+    ("POST", "/api/v1/reports/{report_id}/upload"): REPORTERS,
+    ("POST", "/api/v1/reports/{report_id}/evidence"): REPORTERS,
+    ("GET", "/api/v1/evidence/{evidence_id}"): GOVERNMENT,
+    ("GET", "/api/v1/reporting/completeness"): GOVERNMENT,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.
@@ -100,13 +133,33 @@ def test_every_route_passes_the_one_permission_gate(app) -> None:  # type: ignor
     assert ungated == []
 
 
-def _request(client: TestClient, method: str, path: str, csrf: str):  # type: ignore[no-untyped-def]
+def report_for(client: TestClient, role: Role) -> int:
+    """A report the role may see: its own department's for a department officer, 柯城's 2023
+    report for everyone else (the demo county officer is 柯城's)."""
+    db = client.app.state.db  # type: ignore[attr-defined]
+    reports = indicators.list_reports(db, SYSTEM, 2023)
+    if role is Role.DEPARTMENT_OFFICER:
+        return next(r.id for r in reports if r.ref.department_code == "ecology_environment")
+    return next(r.id for r in reports if r.ref.org_unit_code == KECHENG)
+
+
+def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):  # type: ignore[no-untyped-def]
     uscc = demo_enterprise(KECHENG)  # 柯城's first enterprise: the demo enterprise user's own
+    if path.startswith("/lang"):
+        code = "en"
+    elif path.startswith(("/indicators", "/api/v1/indicators")):
+        code = "QZ-036"
+    elif "frameworks" in path:
+        code = "quzhou_plan_2020"
+    else:
+        code = KECHENG
     concrete = (
-        path.replace("{code}", "en" if path.startswith("/lang") else KECHENG)
+        path.replace("{code}", code)
         .replace("{uscc}", uscc)
         .replace("{username}", "inspector")
         .replace("{token_id}", "999999")
+        .replace("{evidence_id}", "999999")
+        .replace("{report_id}", str(report_for(client, role)))
     )
     headers = {"X-CSRF-Token": csrf} if csrf else {}
     if path.startswith("/api/"):
@@ -115,8 +168,9 @@ def _request(client: TestClient, method: str, path: str, csrf: str):  # type: ig
             "/api/v1/tokens": {},
             "/api/v1/enterprises": {"uscc": "bad", "name": "", "county_code": KECHENG},
             "/api/v1/enterprises/{uscc}": {"name": ""},
+            "/api/v1/reports/{report_id}/values": {"values": {}},
         }
-        json = bodies.get(path) if method in ("POST", "PATCH") else None
+        json = bodies.get(path, {}) if method in ("POST", "PATCH", "PUT") else None
         return client.request(method, concrete, json=json, headers=headers, follow_redirects=False)
     if method == "POST":
         form = {"csrf_token": csrf}
@@ -124,6 +178,8 @@ def _request(client: TestClient, method: str, path: str, csrf: str):  # type: ig
             form |= {"username": "nobody", "password": "wrong-password"}
         if path.startswith("/enterprises"):
             form |= {"county_code": KECHENG, "name": ""}
+        if path == "/reports/{report_id}/action":
+            form |= {"action": "no-such-action"}
         return client.post(concrete, data=form, follow_redirects=False)
     return client.request(method, concrete, follow_redirects=False)
 
@@ -139,7 +195,7 @@ def test_route_decisions_for_role(client: TestClient, role: Role) -> None:
         csrf = csrf_of(client)
     wrong: list[str] = []
     for (method, path), allowed in EXPECTED.items():
-        response = _request(client, method, path, csrf)
+        response = _request(client, method, path, csrf, role)
         status = response.status_code
         to_login = status == 303 and response.headers["location"].startswith("/login?")
         refused = status in (401, 403) or to_login

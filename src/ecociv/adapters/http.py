@@ -12,11 +12,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ecociv.adapters.db import Database
+from ecociv.adapters.files import FileStore
 from ecociv.kernel import Actor, Permission, can
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -107,3 +109,18 @@ def redirect(url: str) -> RedirectResponse:
 def flash(request: Request, message: str, kind: str = "success") -> None:
     """A one-time message shown on the next page."""
     request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def file_store(request: Request) -> FileStore:
+    """The application's store of uploaded files."""
+    store: FileStore = request.app.state.files
+    return store
+
+
+def download(data: bytes, filename: str, content_type: str) -> Response:
+    """A file download with a UTF-8 file name (Chinese names survive every browser)."""
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )

@@ -48,9 +48,23 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     TOKEN_MANAGE = "token.manage"
     ACCOUNT_SELF = "account.self"
+    INDICATOR_READ = "indicator.read"
+    FRAMEWORK_MANAGE = "framework.manage"
+    TARGET_MANAGE = "target.manage"
+    REPORT_READ = "report.read"
+    REPORT_EDIT = "report.edit"
+    REPORT_APPROVE = "report.approve"
+    REPORT_ACCEPT = "report.accept"
+    ASSESSMENT_READ = "assessment.read"
+    SCORING_MANAGE = "scoring.manage"
+    RESULTS_PUBLISH = "results.publish"
+    PUBLIC_RESULTS = "results.public"
 
 
 _ALL_SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
+_GOVERNMENT = _ALL_SIGNED_IN - {Role.ENTERPRISE_USER}
+_REPORTERS = frozenset({Role.COUNTY_OFFICER, Role.DEPARTMENT_OFFICER})
+_CITY = frozenset({Role.ADMIN, Role.CITY_OFFICE})
 
 #: The role → permission table. Scope (which county, which enterprise) is checked separately.
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -63,6 +77,17 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.USER_MANAGE: frozenset({Role.ADMIN}),
     Permission.TOKEN_MANAGE: frozenset({Role.ADMIN}),
     Permission.ACCOUNT_SELF: _ALL_SIGNED_IN,
+    Permission.INDICATOR_READ: _GOVERNMENT,
+    Permission.FRAMEWORK_MANAGE: frozenset({Role.ADMIN}),
+    Permission.TARGET_MANAGE: _CITY,
+    Permission.REPORT_READ: _GOVERNMENT,
+    Permission.REPORT_EDIT: _REPORTERS,
+    Permission.REPORT_APPROVE: _REPORTERS,
+    Permission.REPORT_ACCEPT: _CITY,
+    Permission.ASSESSMENT_READ: _GOVERNMENT,
+    Permission.SCORING_MANAGE: _CITY,
+    Permission.RESULTS_PUBLISH: _CITY,
+    Permission.PUBLIC_RESULTS: frozenset(Role),
 }
 
 
@@ -78,6 +103,7 @@ class Actor:
     enterprise_id: int | None = None
     request_id: str | None = None
     via_token: bool = False
+    is_head: bool = False  # 单位负责人: approves its county's or department's reports
 
     @property
     def is_authenticated(self) -> bool:

@@ -19,6 +19,7 @@ from ecociv.orgs.services import (
     boundaries_geojson,
     create_enterprise,
     demo_enterprise_rows,
+    department_in,
     enterprise_counts,
     enterprise_id_for,
     enterprise_total,
@@ -30,8 +31,10 @@ from ecociv.orgs.services import (
     list_departments,
     list_enterprises,
     list_org_units,
+    list_org_units_in,
     load_reference_data,
     neighbours_geojson,
+    org_unit_in,
     update_enterprise,
 )
 
@@ -63,6 +66,9 @@ __all__ = [
     "list_departments",
     "list_enterprises",
     "list_org_units",
+    "list_org_units_in",
+    "org_unit_in",
+    "department_in",
     "load_reference_data",
     "neighbours_geojson",
     "update_enterprise",

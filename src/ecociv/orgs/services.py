@@ -631,3 +631,22 @@ def import_enterprises(
 def demo_enterprise_rows() -> list[dict[str, str]]:
     """The synthetic demo enterprises shipped with the package (all labelled synthetic)."""
     return _read_csv("demo_enterprises.csv")
+
+
+def list_org_units_in(session: Session) -> list[OrgUnit]:
+    """The city and its counties, inside a caller's transaction."""
+    return [
+        _to_org_unit(r) for r in session.scalars(select(OrgUnitRow).order_by(OrgUnitRow.sort_order))
+    ]
+
+
+def org_unit_in(session: Session, code: str) -> OrgUnit | None:
+    """One org unit inside a caller's transaction, or None."""
+    row = session.get(OrgUnitRow, code)
+    return None if row is None else _to_org_unit(row)
+
+
+def department_in(session: Session, code: str) -> Department | None:
+    """One department inside a caller's transaction, or None."""
+    row = session.get(DepartmentRow, code)
+    return None if row is None else Department(row.code, row.name_zh, row.name_en)

@@ -24,6 +24,7 @@ def me(actor: Actor = Depends(require(Permission.ACCOUNT_SELF))) -> dict[str, An
         "county_code": actor.county_code,
         "department_code": actor.department_code,
         "enterprise_id": actor.enterprise_id,
+        "is_head": actor.is_head,
         "via_token": actor.via_token,
     }
 

@@ -30,6 +30,7 @@ def create(
     county: str | None = typer.Option(None, help="county code, for county officers"),
     department: str | None = typer.Option(None, help="department code, for department officers"),
     enterprise: str | None = typer.Option(None, help="credit code, for enterprise users"),
+    head: bool = typer.Option(False, "--head", help="head of the county or department"),
 ) -> None:
     """Create an account."""
     try:
@@ -43,6 +44,7 @@ def create(
             county_code=county,
             department_code=department,
             enterprise_uscc=enterprise,
+            is_head=head,
         )
     except EcocivError as exc:
         _fail(exc)

@@ -23,6 +23,7 @@ class UserAccount:
     failed_logins: int
     locked_until: datetime | None
     session_epoch: int
+    is_head: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,7 @@ def create_user(
     county_code: str = Form(""),
     department_code: str = Form(""),
     enterprise_uscc: str = Form(""),
+    is_head: bool = Form(False),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.USER_MANAGE)),
 ) -> Response:

@@ -20,6 +20,7 @@ class UserOut(BaseModel):
     department_code: str | None
     enterprise_id: int | None
     is_active: bool
+    is_head: bool
 
 
 class UserCreate(BaseModel):
@@ -32,6 +33,7 @@ class UserCreate(BaseModel):
     county_code: str | None = None
     department_code: str | None = None
     enterprise_uscc: str | None = None
+    is_head: bool = False
 
 
 class TokenCreate(BaseModel):

@@ -58,6 +58,7 @@ def _to_account(row: UserRow) -> UserAccount:
         failed_logins=row.failed_logins,
         locked_until=row.locked_until,
         session_epoch=row.session_epoch,
+        is_head=row.is_head,
     )
 
 
@@ -71,6 +72,7 @@ def _snapshot(row: UserRow) -> dict[str, object]:
         "enterprise_id": row.enterprise_id,
         "is_active": row.is_active,
         "session_epoch": row.session_epoch,
+        "is_head": row.is_head,
     }
 
 
@@ -84,6 +86,7 @@ def actor_of(account: UserAccount, *, via_token: bool = False) -> Actor:
         department_code=account.department_code,
         enterprise_id=account.enterprise_id,
         via_token=via_token,
+        is_head=account.is_head,
     )
 
 
@@ -105,9 +108,11 @@ def create_user(
     county_code: str | None = None,
     department_code: str | None = None,
     enterprise_uscc: str | None = None,
+    is_head: bool = False,
     clock: Clock | None = None,
 ) -> UserAccount:
-    """Create an account (admins only)."""
+    """Create an account (admins only). ``is_head`` marks the head of a county or
+    department, who approves its reports."""
     ensure(actor, Permission.USER_MANAGE)
     clock = clock or SystemClock()
     name = validate_username(username)
@@ -117,6 +122,12 @@ def create_user(
             orgs.enterprise_id_for(session, enterprise_uscc) if enterprise_uscc else None
         )
         validate_scope(role, county_code or None, department_code or None, enterprise_id)
+        if is_head and role not in (Role.COUNTY_OFFICER, Role.DEPARTMENT_OFFICER):
+            raise ValidationError(
+                "只有县级或部门用户可以是单位负责人 (only county or department "
+                "officers can be heads)",
+                field="is_head",
+            )
         if county_code and not orgs.is_county(session, county_code):
             raise ValidationError(f"未知的县（市、区）代码 {county_code}", field="county_code")
         if department_code and not orgs.is_department(session, department_code):
@@ -131,6 +142,7 @@ def create_user(
             department_code=department_code or None,
             enterprise_id=enterprise_id,
             password_hash=_HASHER.hash(password),
+            is_head=is_head,
             is_active=True,
             failed_logins=0,
             session_epoch=0,

@@ -22,10 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ecociv import __version__, orgs, users
 from ecociv.adapters.db import Database
+from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import is_api
 from ecociv.audit import api as audit_api
 from ecociv.audit import pages as audit_pages
 from ecociv.config import Settings, get_settings
+from ecociv.indicators import api as indicators_api
+from ecociv.indicators import pages as indicators_pages
 from ecociv.kernel import PUBLIC_ACTOR, ROLE_NAMES, Actor, EcocivError, Role
 from ecociv.kernel.clock import to_local
 from ecociv.kernel.errors import (
@@ -130,6 +133,7 @@ def _make_renderer(settings: Settings) -> Any:
                 PackageLoader("ecociv.orgs", "templates"),
                 PackageLoader("ecociv.audit", "templates"),
                 PackageLoader("ecociv.users", "templates"),
+                PackageLoader("ecociv.indicators", "templates"),
             ]
         ),
         autoescape=select_autoescape(["html"]),
@@ -199,6 +203,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.resolve_actor = _resolver(db)
     app.state.render = _make_renderer(settings)
     app.state.login_policy = (settings.login_max_failures, settings.login_lockout_minutes)
+    app.state.files = FileStore(settings.var_dir / "uploads")
 
     app.add_middleware(
         SessionMiddleware,
@@ -219,6 +224,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         orgs_api.router,
         audit_pages.router,
         audit_api.router,
+        indicators_pages.router,
+        indicators_api.router,
     ):
         app.include_router(router)
 

@@ -13,7 +13,20 @@ def N_(message: str) -> str:
 
 
 #: Messages built at run time (an org unit's level, capitalised).
-DYNAMIC_MESSAGES = (N_("City"), N_("County"))
+DYNAMIC_MESSAGES = (
+    N_("City"),
+    N_("County"),
+    # report states, forms and binding classes, shown by their stored value
+    N_("draft"),
+    N_("submitted"),
+    N_("approved"),
+    N_("accepted"),
+    N_("returned"),
+    N_("county"),
+    N_("department"),
+    N_("binding"),
+    N_("reference"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +43,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem(N_("Dashboard"), "/", Permission.DASHBOARD_VIEW),
     NavItem(N_("One map"), "/map", Permission.MAP_VIEW),
     NavItem(N_("Organisation"), "/orgs", Permission.ORG_READ),
+    NavItem(N_("Indicators"), "/indicators", Permission.INDICATOR_READ),
+    NavItem(N_("Annual reports"), "/reports", Permission.REPORT_READ),
     NavItem(N_("Enterprises"), "/enterprises", Permission.ENTERPRISE_READ),
     NavItem(N_("Audit log"), "/audit", Permission.AUDIT_READ),
     NavItem(N_("Users"), "/admin/users", Permission.USER_MANAGE),

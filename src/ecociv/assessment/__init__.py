@@ -1,0 +1,51 @@
+"""Assessment: attainment, progress toward dated targets, and annual scoring."""
+
+from ecociv.assessment.model import (
+    BONUS_KINDS,
+    DEFAULT_GRADE_CUTOFFS,
+    SHEET_KINDS,
+    AttainmentResult,
+    AttainmentStatus,
+    Comparator,
+    ItemInput,
+    ItemScore,
+    ProgressResult,
+    ProgressStatus,
+    RuleKind,
+    ScoreSheet,
+    ScoringItem,
+    ScoringScheme,
+)
+from ecociv.assessment.rules import (
+    assess_attainment,
+    derive_relative_target,
+    progress,
+    rank,
+    score_item,
+    score_sheet,
+    state_rank,
+)
+
+__all__ = [
+    "BONUS_KINDS",
+    "DEFAULT_GRADE_CUTOFFS",
+    "SHEET_KINDS",
+    "AttainmentResult",
+    "AttainmentStatus",
+    "Comparator",
+    "ItemInput",
+    "ItemScore",
+    "ProgressResult",
+    "ProgressStatus",
+    "RuleKind",
+    "ScoreSheet",
+    "ScoringItem",
+    "ScoringScheme",
+    "assess_attainment",
+    "derive_relative_target",
+    "progress",
+    "rank",
+    "score_item",
+    "score_sheet",
+    "state_rank",
+]
