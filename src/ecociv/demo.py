@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ecociv import orgs, users
 from ecociv.adapters.db import Database
-from ecociv.demo_indicators import load_indicator_demo
+from ecociv.demo_indicators import load_indicator_demo, load_scoring_demo
 from ecociv.kernel import Actor, NotFoundError, Role
 
 #: Printed by `ecociv demo`; for the local demo only, never for a real installation.
@@ -86,4 +86,5 @@ def load_demo(db: Database, actor: Actor) -> dict[str, int]:
             continue
         created += 1
     reports = load_indicator_demo(db, actor)
+    load_scoring_demo(db, actor)
     return {"enterprises": result.created, "users": created, "reports": reports}

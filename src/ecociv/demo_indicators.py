@@ -280,3 +280,216 @@ def load_indicator_demo(db: Database, actor: Actor) -> int:
             )
             made += 1
     return made
+
+
+#: A synthetic decomposition of the city's forest-cover target (69.85 % by 2022) to counties.
+FOREST_DECOMPOSITION = {
+    "330802": 52.0,
+    "330803": 66.0,
+    "330822": 71.0,
+    "330824": 80.5,
+    "330825": 57.0,
+    "330881": 70.0,
+}
+
+
+def _indicator_item(
+    code: str, name: str, kind: str, full: float, indicator: str, **params: Any
+) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": name,
+        "kind": kind,
+        "full_marks": full,
+        "params": {"source": "indicator", "indicator": indicator, **params},
+    }
+
+
+def county_scheme_items() -> list[dict[str, Any]]:
+    """A demonstration task book for the counties using every rule kind (synthetic)."""
+    return [
+        _indicator_item(
+            "forest",
+            "森林覆盖率达到分解目标",
+            "gap_deduction",
+            15,
+            "QZ-036",
+            comparator="ge",
+            per_unit=3,
+            unit="个百分点",
+        ),
+        _indicator_item("hw", "危险废物利用处置无害化率 100%", "binary", 10, "QZ-031"),
+        _indicator_item(
+            "lake",
+            "湖长制建立健全",
+            "state_ladder",
+            10,
+            "QZ-016",
+            ladder={"建成": 1, "基本建成": 0.6, "开展": 0.3},
+        ),
+        _indicator_item(
+            "vocs", "重点企业 VOCs 在线监控安装率", "ratio_to_target", 10, "QZ-019", comparator="ge"
+        ),
+        _indicator_item(
+            "training", "领导干部生态文明培训参训率（县际比较）", "min_max", 10, "QZ-053"
+        ),
+        _indicator_item(
+            "coal",
+            "煤炭消费总量控制（较 2017 年下降 10%）",
+            "gap_deduction",
+            10,
+            "QZ-013",
+            comparator="le",
+            per_unit=1,
+            unit="万吨",
+        ),
+        {
+            "code": "water_section",
+            "name": "跨行政区域河流交接断面水质",
+            "kind": "grade_mapping",
+            "full_marks": 15,
+            "params": {"grades": {"Ⅰ类": 15, "Ⅱ类": 15, "Ⅲ类": 10, "Ⅳ类": 5, "Ⅴ类": 0, "劣Ⅴ类": 0}},
+        },
+        {
+            "code": "incidents",
+            "name": "生态环境问题（每起扣 5 分）",
+            "kind": "event_deduction",
+            "full_marks": 10,
+            "params": {"per_event": 5},
+        },
+        {
+            "code": "on_time",
+            "name": "年度数据按时报送",
+            "kind": "binary",
+            "full_marks": 10,
+            "params": {"source": "on_time"},
+        },
+        {
+            "code": "innovation",
+            "name": "创新举措加分（每项 2 分，最多 5 分）",
+            "kind": "bonus",
+            "full_marks": 0,
+            "params": {"per_event": 2, "cap": 5},
+        },
+        {
+            "code": "veto",
+            "name": "发生重特大生态环境事件（一票否决）",
+            "kind": "veto",
+            "full_marks": 0,
+            "params": {},
+        },
+        {
+            "code": "inspection",
+            "name": "被中央生态环境保护督察通报（等次不高于良好）",
+            "kind": "grade_cap",
+            "full_marks": 0,
+            "params": {"cap": "良好"},
+        },
+    ]
+
+
+def department_scheme_items() -> list[dict[str, Any]]:
+    """A demonstration task book for municipal departments (synthetic)."""
+    return [
+        {
+            "code": "on_time",
+            "name": "年度数据按时报送",
+            "kind": "binary",
+            "full_marks": 40,
+            "params": {"source": "on_time"},
+        },
+        {
+            "code": "attained",
+            "name": "牵头指标达标比例",
+            "kind": "ratio_to_target",
+            "full_marks": 60,
+            "params": {"source": "attained_share", "comparator": "ge"},
+        },
+        {
+            "code": "innovation",
+            "name": "创新举措加分",
+            "kind": "bonus",
+            "full_marks": 0,
+            "params": {"per_event": 2, "cap": 5},
+        },
+    ]
+
+
+#: Facts recorded by the city office for the demonstration task books (synthetic).
+COUNTY_FACTS: dict[str, dict[str, Any]] = {
+    "water_section": {
+        "330802": "Ⅱ类",
+        "330803": "Ⅲ类",
+        "330822": "Ⅱ类",
+        "330824": "Ⅰ类",
+        "330825": "Ⅲ类",
+        "330881": "Ⅱ类",
+    },
+    "incidents": {"330803": 1, "330825": 2},
+    "innovation": {"330824": 2, "330802": 1},
+}
+
+
+def load_scoring_demo(db: Database, actor: Actor) -> int:
+    """Decompose the forest target and create the demonstration schemes (idempotent)."""
+    from ecociv import assessment
+
+    if assessment.list_schemes(db, CITY_OFFICE):
+        return 0
+    city_forest = next(
+        t
+        for t in indicators.list_targets(db, CITY_OFFICE, "QZ-036")
+        if t.org_unit_code == orgs.CITY_CODE
+    )
+    indicators.set_targets(
+        db,
+        CITY_OFFICE,
+        "QZ-036",
+        [indicators.TargetChange(code, value) for code, value in FOREST_DECOMPOSITION.items()],
+        reason="2020 年度目标分解（合成演示）",
+        parent_id=city_forest.id,
+    )
+    made = 0
+    for year in (2021, 2023):
+        code = f"county-{year}"
+        assessment.save_scheme(
+            db,
+            CITY_OFFICE,
+            code=code,
+            name=f"{year} 年度县（市、区）生态文明建设目标责任考核（合成示例）",
+            year=year,
+            subject_kind="county",
+            items=county_scheme_items(),
+            bonus_cap=5,
+            synthetic=True,
+        )
+        for item, facts in COUNTY_FACTS.items():
+            for subject, fact in facts.items():
+                payload: dict[str, Any] = (
+                    {"grade": fact} if item == "water_section" else {"event_count": fact}
+                )
+                assessment.record_input(
+                    db, CITY_OFFICE, code, item, subject, payload, note="合成演示"
+                )
+        made += 1
+    assessment.record_input(
+        db,
+        CITY_OFFICE,
+        "county-2023",
+        "inspection",
+        "330802",
+        {"triggered": True},
+        note="合成演示：督察通报问题",
+    )
+    assessment.save_scheme(
+        db,
+        CITY_OFFICE,
+        code="department-2023",
+        name="2023 年度市直部门生态文明建设任务考核（合成示例）",
+        year=2023,
+        subject_kind="department",
+        items=department_scheme_items(),
+        bonus_cap=5,
+        synthetic=True,
+    )
+    return made + 1

@@ -25,6 +25,23 @@ from ecociv.assessment.rules import (
     score_sheet,
     state_rank,
 )
+from ecociv.assessment.services import (
+    IndicatorAssessment,
+    SchemeInfo,
+    ScoredYear,
+    UnitAssessment,
+    YearAssessment,
+    assess_in,
+    assess_year,
+    get_scheme,
+    list_schemes,
+    public_series,
+    publications,
+    publish_year,
+    record_input,
+    save_scheme,
+    score_year,
+)
 
 __all__ = [
     "BONUS_KINDS",
@@ -48,4 +65,19 @@ __all__ = [
     "score_item",
     "score_sheet",
     "state_rank",
+    "IndicatorAssessment",
+    "SchemeInfo",
+    "ScoredYear",
+    "UnitAssessment",
+    "YearAssessment",
+    "assess_in",
+    "assess_year",
+    "get_scheme",
+    "list_schemes",
+    "public_series",
+    "publications",
+    "publish_year",
+    "record_input",
+    "save_scheme",
+    "score_year",
 ]

@@ -1502,3 +1502,25 @@ def latest_year(db: Database, actor: Actor, clock: Clock | None = None) -> int:
     from ecociv.indicators.rules import SHANGHAI
 
     return (clock or SystemClock()).now().astimezone(SHANGHAI).year - 1
+
+
+def list_reports_in(session: Session, year: int) -> list[ReportSummary]:
+    """Every report of a year with timeliness, inside a caller's transaction (no scope
+    filter: for the assessment, which reads all data)."""
+    result = []
+    for row in session.scalars(select(ReportRow).where(ReportRow.year == year)):
+        ref = _ref_of(row)
+        result.append(
+            ReportSummary(
+                id=row.id,
+                ref=ref,
+                state=ReportState(row.state),
+                due_on=row.due_on,
+                submitted_at=row.first_submitted_at,
+                on_time=is_on_time(row.first_submitted_at, row.due_on),
+                returned_reason=row.returned_reason,
+                filled=0,
+                expected=0,
+            )
+        )
+    return result
