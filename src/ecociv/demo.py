@@ -81,6 +81,7 @@ def load_demo(db: Database, actor: Actor) -> dict[str, int]:
                 county_code=login.county_code,
                 department_code=login.department_code,
                 enterprise_uscc=login.enterprise_uscc,
+                is_head=login.is_head,
             )
         except NotFoundError:
             continue

@@ -180,7 +180,8 @@ def _run(
 ) -> None:
     reporter, head = _actors(ref)
     due = datetime(ref.year + 1, 3, 31, 2, 0, tzinfo=UTC)
-    at = due - timedelta(days=20) + timedelta(days=late_days)
+    # on time: three weeks before the deadline; late: that many days after it
+    at = due + timedelta(days=late_days) if late_days else due - timedelta(days=20)
     clock = FixedClock(at)
     view = indicators.open_report(db, reporter, ref, clock=clock)
     with db.transaction() as session:

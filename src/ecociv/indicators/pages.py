@@ -286,8 +286,9 @@ async def save_report(
     """Save the form; with ``then=submit`` also submit it."""
     form = await request.form()
     view = services.get_report(db, actor, report_id)
-    values = {e.code: str(form.get(f"v_{e.code}", "")) for e in view.elements}
-    comments = {e.code: str(form.get(f"c_{e.code}", "")) for e in view.elements}
+    # only the fields the form sent: a partial post never blanks the others
+    values = {e.code: str(form[f"v_{e.code}"]) for e in view.elements if f"v_{e.code}" in form}
+    comments = {e.code: str(form[f"c_{e.code}"]) for e in view.elements if f"c_{e.code}" in form}
     try:
         services.save_values(db, actor, report_id, values, comments)
         if form.get("then") == "submit":

@@ -171,6 +171,7 @@ def create_user(
             county_code=county_code or None,
             department_code=department_code or None,
             enterprise_uscc=enterprise_uscc or None,
+            is_head=is_head,
         )
     except EcocivError as exc:
         return render(
