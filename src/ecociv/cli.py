@@ -16,6 +16,7 @@ from ecociv import indicators, orgs
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
+from ecociv.assessment.cli import assess as assess_command
 from ecociv.audit.cli import app as audit_app
 from ecociv.config import Settings, get_settings
 from ecociv.kernel import Actor, EcocivError, Role
@@ -32,6 +33,7 @@ app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(enterprise_app, name="enterprise")
+app.command("assess")(assess_command)
 console = Console()
 
 

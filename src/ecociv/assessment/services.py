@@ -34,6 +34,7 @@ from ecociv.indicators import (
     Comparator,
     Confirmation,
     FormKind,
+    ValueKind,
     IndicatorInfo,
     TargetInfo,
 )
@@ -48,6 +49,9 @@ from ecociv.kernel import (
 )
 
 CITY = orgs.CITY_CODE
+#: Values are judged and scored as published: rounded to two decimals (so a published 15.00
+#: meets "≥ 15" in the attainment check and in the score sheet alike).
+DECIMALS = 2
 #: The plan's base year (规划基准年 2017): progress is measured from it.
 BASE_YEAR = 2017
 
@@ -137,6 +141,8 @@ def _assess_one(
 ) -> IndicatorAssessment:
     values = series.values.get(unit.code, {})
     value = values.get(year)
+    if isinstance(value, float | int):
+        value = round(float(value), DECIMALS)
     state = series.states.get(unit.code, {}).get(year)
     own = [t for t in targets if t.org_unit_code == unit.code]
     from_city = False
@@ -211,7 +217,7 @@ def _assess_one(
                 direction=_direction(comparator, numeric_target, base),
                 target_value=numeric_target if chosen.year else None,
                 target_year=chosen.year if numeric_target is not None else None,
-                natural_limit=100.0 if indicator.unit.startswith("%") else None,
+                natural_limit=100.0 if indicator.value_kind is ValueKind.PERCENT else None,
             )
         except ValidationError:
             trend = None
@@ -253,7 +259,7 @@ def assess_in(session: Session, year: int, *, accepted_only: bool = True) -> Yea
             for u in units
         ),
         framework_versions=versions,
-        synthetic=observed.synthetic,
+        synthetic=year in observed.synthetic_years,
         areas=areas,
     )
 
@@ -618,11 +624,10 @@ def _inputs_for(
                     if isinstance(one.value, str):
                         given["state"] = one.value
                     elif isinstance(one.value, float | int):
-                        # scored on the published precision (two decimals)
-                        given["value"] = round(float(one.value), 2)
-                        given["peers"] = tuple(round(p, 2) for p in peers)
+                        given["value"] = float(one.value)  # already at DECIMALS
+                        given["peers"] = peers
                     if isinstance(one.target_value, float | int):
-                        given["target"] = round(float(one.target_value), 2)
+                        given["target"] = round(float(one.target_value), DECIMALS)
             elif source == "on_time":
                 report = reports.get(subject)
                 if report is not None and report.submitted_at is not None:
@@ -678,7 +683,7 @@ def _assessment_payload(assessment: YearAssessment) -> dict[str, Any]:
             "indicator": item.indicator.code,
             "name_zh": item.indicator.name_zh,
             "name_en": item.indicator.name_en,
-            "unit": item.indicator.unit,
+            "unit": item.indicator.display_unit,
             "binding": item.indicator.binding.value if item.indicator.binding else None,
             "value": item.value,
             "target": item.target_value,

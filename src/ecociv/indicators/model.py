@@ -260,6 +260,14 @@ class IndicatorInfo:
     def aggregation(self) -> Aggregation | None:
         return self.elements[0].aggregation if self.elements else None
 
+    @property
+    def display_unit(self) -> str:
+        """The unit of the values the platform computes: a rate's catalogue unit, else the
+        unit of the reported quantity (coal "较2017年下降%" is assessed in 万吨)."""
+        if self.elements and self.aggregation is not Aggregation.RATE:
+            return self.elements[0].unit
+        return self.unit
+
 
 @dataclass(frozen=True, slots=True)
 class ReportEvent:

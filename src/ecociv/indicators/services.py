@@ -1337,6 +1337,7 @@ class ObservedValues:
     values: dict[tuple[str, int], dict[str, float | str | None]]
     states: dict[tuple[str, int], ReportState]
     synthetic: bool
+    synthetic_years: frozenset[int] = frozenset()
 
 
 def observed_values(session: Session, *, accepted_only: bool) -> ObservedValues:
@@ -1354,12 +1355,13 @@ def observed_values(session: Session, *, accepted_only: bool) -> ObservedValues:
         query = query.where(ReportRow.state == ReportState.ACCEPTED.value)
     values: dict[tuple[str, int], dict[str, float | str | None]] = {}
     states: dict[tuple[str, int], ReportState] = {}
-    synthetic = False
+    synthetic_years: set[int] = set()
     for unit, year, state, is_synthetic, element, num, text in session.execute(query).all():
         values.setdefault((unit, year), {})[element] = text if text is not None else num
         states[(unit, year)] = ReportState(state)
-        synthetic = synthetic or bool(is_synthetic)
-    return ObservedValues(values, states, synthetic)
+        if is_synthetic:
+            synthetic_years.add(year)
+    return ObservedValues(values, states, bool(synthetic_years), frozenset(synthetic_years))
 
 
 def mark_synthetic(session: Session, report_id: int) -> None:
