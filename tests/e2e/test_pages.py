@@ -33,7 +33,7 @@ def test_every_navigation_link_opens(client: TestClient, role: Role) -> None:
 
 
 def test_public_sees_only_public_modules(client: TestClient) -> None:
-    assert nav_links(client.get("/").text) == ["/", "/map", "/orgs"]
+    assert nav_links(client.get("/").text) == ["/", "/map", "/orgs", "/results"]
 
 
 def test_admin_sees_every_module(client: TestClient) -> None:

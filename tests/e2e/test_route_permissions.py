@@ -89,6 +89,27 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/api/v1/reports/{report_id}/evidence"): REPORTERS,
     ("GET", "/api/v1/evidence/{evidence_id}"): GOVERNMENT,
     ("GET", "/api/v1/reporting/completeness"): GOVERNMENT,
+    ("GET", "/assessment"): GOVERNMENT,
+    ("GET", "/assessment/{year}/report.docx"): GOVERNMENT,
+    ("GET", "/assessment/{year}/data.xlsx"): GOVERNMENT,
+    ("GET", "/assessment/{year}/counties/{code}"): GOVERNMENT,
+    ("GET", "/scoring"): GOVERNMENT,
+    ("GET", "/scoring/{code}"): GOVERNMENT,
+    ("GET", "/scoring/{code}/scores.xlsx"): GOVERNMENT,
+    ("POST", "/scoring/{code}/inputs"): CITY,
+    ("POST", "/scoring/{code}/items"): CITY,
+    ("GET", "/results"): ALL,
+    ("GET", "/results/indicators/{code}"): ALL,
+    ("GET", "/results/indicators/{code}.csv"): ALL,
+    ("GET", "/api/v1/assessment/{year}"): GOVERNMENT,
+    ("GET", "/api/v1/scoring/schemes"): GOVERNMENT,
+    ("GET", "/api/v1/scoring/schemes/{code}/sheets"): GOVERNMENT,
+    ("PUT", "/api/v1/scoring/schemes/{code}"): CITY,
+    ("POST", "/api/v1/scoring/schemes/{code}/inputs"): CITY,
+    ("GET", "/api/v1/results"): ALL,
+    ("GET", "/api/v1/assessment/scores/latest"): ALL,
+    ("POST", "/results/{year}/publish"): CITY,
+    ("POST", "/api/v1/results/{year}/publish"): CITY,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.
@@ -147,8 +168,10 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
     uscc = demo_enterprise(KECHENG)  # 柯城's first enterprise: the demo enterprise user's own
     if path.startswith("/lang"):
         code = "en"
-    elif path.startswith(("/indicators", "/api/v1/indicators")):
+    elif path.startswith(("/indicators", "/api/v1/indicators", "/results/indicators")):
         code = "QZ-036"
+    elif path.startswith(("/scoring", "/api/v1/scoring")):
+        code = "county-2023"
     elif "frameworks" in path:
         code = "quzhou_plan_2020"
     else:
@@ -159,6 +182,7 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         .replace("{username}", "inspector")
         .replace("{token_id}", "999999")
         .replace("{evidence_id}", "999999")
+        .replace("{year}", "2023")
         .replace("{report_id}", str(report_for(client, role)))
     )
     headers = {"X-CSRF-Token": csrf} if csrf else {}
@@ -169,6 +193,8 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
             "/api/v1/enterprises": {"uscc": "bad", "name": "", "county_code": KECHENG},
             "/api/v1/enterprises/{uscc}": {"name": ""},
             "/api/v1/reports/{report_id}/values": {"values": {}},
+            "/api/v1/scoring/schemes/{code}": {"name": "", "items": []},
+            "/api/v1/scoring/schemes/{code}/inputs": {"item_code": "no-such-item"},
         }
         json = bodies.get(path, {}) if method in ("POST", "PATCH", "PUT") else None
         return client.request(method, concrete, json=json, headers=headers, follow_redirects=False)

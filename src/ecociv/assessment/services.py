@@ -34,9 +34,9 @@ from ecociv.indicators import (
     Comparator,
     Confirmation,
     FormKind,
-    ValueKind,
     IndicatorInfo,
     TargetInfo,
+    ValueKind,
 )
 from ecociv.kernel import (
     Actor,
@@ -109,7 +109,10 @@ class YearAssessment:
     areas: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def unit(self, code: str) -> UnitAssessment:
-        return next(u for u in self.units if u.org_unit_code == code)
+        found = next((u for u in self.units if u.org_unit_code == code), None)
+        if found is None:
+            raise NotFoundError(f"没有单位 {code} 的评估 (no such org unit)")
+        return found
 
 
 def _direction(comparator: Comparator, target: float | None, base: float | None) -> int:
@@ -172,6 +175,8 @@ def _assess_one(
             target_value = chosen.required_state or chosen.value
         if comparator in (Comparator.INCREASE, Comparator.DECREASE):
             baseline = values.get(year - 1)
+            if isinstance(baseline, float | int):
+                baseline = round(float(baseline), DECIMALS)
     if chosen is None or comparator is None:
         # without a target for this unit the indicator is not assessed here
         result = AttainmentResult(
@@ -715,14 +720,19 @@ def _scores_payload(scored: ScoredYear) -> dict[str, Any]:
         "scheme": scored.scheme.scheme.code,
         "name": scored.scheme.scheme.name,
         "subject_kind": scored.scheme.subject_kind,
+        "grade_cutoffs": [list(c) for c in scored.scheme.scheme.grade_cutoffs],
         "sheets": [
             {
                 "rank": r,
                 "subject": s.subject,
                 "name": scored.names.get(s.subject),
+                "base_points": s.base_points,
+                "bonus_points": s.bonus_points,
                 "total": s.total,
                 "grade": s.grade,
                 "vetoed": s.vetoed,
+                "capped_to": s.capped_to,
+                "explanation": s.explanation,
                 "items": [asdict(i) | {"kind": i.kind.value} for i in s.items],
             }
             for r, s in scored.ranked
@@ -790,6 +800,15 @@ def publications(db: Database, actor: Actor) -> list[dict[str, Any]]:
                 .where(PublicationRow.is_current.is_(True))
                 .order_by(PublicationRow.year.desc())
             )
+        ]
+
+
+def public_indicators(db: Database, actor: Actor) -> list[IndicatorInfo]:
+    """Confirmed indicators (definitions, not data) for the public results page."""
+    ensure(actor, Permission.PUBLIC_RESULTS)
+    with db.reading() as session:
+        return [
+            i for i in indicators.indicators_in(session) if i.confirmation is Confirmation.CONFIRMED
         ]
 
 

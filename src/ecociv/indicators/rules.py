@@ -573,12 +573,16 @@ def roll_up(
     aggregation: Aggregation, counties: Sequence[Mapping[str, float | str | None]]
 ) -> float | str | None:
     """The city value from the applicable counties' parts: Σnum/Σden for rates, the sum
-    for amounts (only when every county has reported), the lowest state for states.
+    for amounts, the lowest state for states — only when every applicable county has
+    reported (a city value from some counties would misstate the city).
 
     Examples:
         >>> roll_up(Aggregation.SUM, [{"value": 2}, {"value": 3}])
         5.0
         >>> roll_up(Aggregation.SUM, [{"value": 2}, {"value": None}]) is None
+        True
+        >>> roll_up(Aggregation.RATE, [{"numerator": 1, "denominator": 2},
+        ...                            {"numerator": None, "denominator": None}]) is None
         True
         >>> roll_up(Aggregation.MIN_STATE, [{"value": "建成"}, {"value": "开展"}])
         '开展'
@@ -586,6 +590,11 @@ def roll_up(
     if not counties:
         return None
     if aggregation is Aggregation.RATE:
+        if any(
+            _as_number(c.get("numerator")) is None or _as_number(c.get("denominator")) is None
+            for c in counties
+        ):
+            return None
         return rate(
             [_as_number(c.get("numerator")) for c in counties],
             [_as_number(c.get("denominator")) for c in counties],

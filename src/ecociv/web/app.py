@@ -24,6 +24,8 @@ from ecociv import __version__, orgs, users
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import is_api
+from ecociv.assessment import api as assessment_api
+from ecociv.assessment import pages as assessment_pages
 from ecociv.audit import api as audit_api
 from ecociv.audit import pages as audit_pages
 from ecociv.config import Settings, get_settings
@@ -134,6 +136,7 @@ def _make_renderer(settings: Settings) -> Any:
                 PackageLoader("ecociv.audit", "templates"),
                 PackageLoader("ecociv.users", "templates"),
                 PackageLoader("ecociv.indicators", "templates"),
+                PackageLoader("ecociv.assessment", "templates"),
             ]
         ),
         autoescape=select_autoescape(["html"]),
@@ -226,6 +229,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         audit_api.router,
         indicators_pages.router,
         indicators_api.router,
+        assessment_pages.router,
+        assessment_api.router,
     ):
         app.include_router(router)
 

@@ -59,7 +59,53 @@
     control.addOverlay(countyLayer, el.dataset.labelCounties);
     map.fitBounds(cityLayer.getBounds(), { padding: [10, 10] });
     el.dataset.ready = "1";
+    addScoreLayer(counties);
   });
+
+  /* 考核得分: the published county scores (most recent publication), coloured by grade,
+     best grade first; added only when something has been published. */
+  function addScoreLayer(counties) {
+    getJSON("/api/v1/assessment/scores/latest").then(function (latest) {
+      if (!latest || !latest.scores || !Object.keys(latest.scores).length) { return; }
+      var palette = ["#1a7f4b", "#7cc47f", "#f2c94c", "#e8590c", "#a61e1e"];
+      var grades = (latest.grades || []).slice();  /* best first */
+      Object.keys(latest.scores).forEach(function (c) {
+        var g = latest.scores[c].grade;
+        if (grades.indexOf(g) < 0) { grades.push(g); }
+      });
+      function colour(grade) {
+        var i = grades.indexOf(grade);
+        if (i === grades.length - 1 && grades.length > 1) { return palette[palette.length - 1]; }
+        return palette[Math.min(i, palette.length - 2)];
+      }
+      var label = zh ? "考核得分" : "Assessment scores";
+      var layer = L.geoJSON(counties, {
+        style: function (f) {
+          var s = latest.scores[f.properties.code];
+          return { color: "#ffffff", weight: 1.5, fillColor: s ? colour(s.grade) : "#d0d5dd", fillOpacity: 0.95 };
+        },
+        onEachFeature: function (f, l) {
+          var s = latest.scores[f.properties.code];
+          l.bindPopup("<strong>" + esc(zh ? f.properties.name_zh : f.properties.name_en) + "</strong><br>" +
+            esc(label) + " " + esc(latest.year) + ": " + (s ? esc(s.total) + " · " + esc(s.grade) : "–") +
+            "<br><span>" + esc(latest.scheme) + "</span>");
+        }
+      });
+      var legend = L.control({ position: "bottomright" });
+      legend.onAdd = function () {
+        var div = L.DomUtil.create("div", "map-legend");
+        div.id = "score-legend";
+        div.innerHTML = "<strong>" + esc(label) + " " + esc(latest.year) + "</strong>" + grades.map(function (g) {
+          return "<div><i class=\"swatch\" style=\"background:" + colour(g) + "\"></i>" + esc(g) + "</div>";
+        }).join("");
+        return div;
+      };
+      map.on("overlayadd", function (e) { if (e.layer === layer) { legend.addTo(map); } });
+      map.on("overlayremove", function (e) { if (e.layer === layer) { legend.remove(); } });
+      control.addOverlay(layer, label);
+      el.dataset.scores = "1";
+    }).catch(function () {});
+  }
 
   if (allowed.enterprises) {
     getJSON("/api/v1/enterprises?page_size=500").then(function (page) {
