@@ -153,7 +153,7 @@ def test_county_report_card_shows_targets_gaps_and_score_sheets(client: TestClie
     rank, total, grade = live_totals(client)[KECHENG]
     assert (rank, total, grade) == (1, 102.0, "良好")
     sheet = re.search(rf'data-scheme="{SCHEME}">(.*?)</section>', html, re.S).group(1)  # type: ignore[union-attr]
-    assert '<strong class="sheet-total">102.0</strong>' in sheet and "良好" in sheet
+    assert '<strong class="sheet-total">102.00</strong>' in sheet and "良好" in sheet
     assert "第 1 名（共 6）" in sheet
     assert client.get("/assessment/2023/counties/330800").status_code == 404
     assert client.get("/assessment/2023/counties/999999").status_code == 404
@@ -284,10 +284,11 @@ def test_results_show_nothing_live_before_publishing_and_the_ranking_after(
     public = anonymous(client)
     before = public.get("/results")
     assert before.status_code == 200
-    assert 'id="no-publication"' in before.text and "published-ranking" not in before.text
-    assert "102.0" not in before.text
-    assert public.get("/api/v1/assessment/scores/latest").json() == {}
-    assert public.get("/api/v1/results").json() == []
+    # the demo publishes 2021 only: nothing of 2023 is public yet
+    assert 'id="year-2021"' in before.text and 'id="year-2023"' not in before.text
+    assert f'data-scheme="{SCHEME}"' not in before.text
+    assert public.get("/api/v1/assessment/scores/latest").json()["year"] == 2021
+    assert [p["year"] for p in public.get("/api/v1/results").json()] == [2021]
 
     token = sign_in(client, "cityoffice")
     expected = live_totals(client)
@@ -436,4 +437,5 @@ def test_word_and_excel_downloads(client: TestClient) -> None:
 def test_csrf_token_is_needed_to_publish(client: TestClient) -> None:
     sign_in(client, "cityoffice")
     assert client.post("/results/2023/publish", data={}).status_code == 403
-    assert assessment.publications(database(client), SYSTEM) == []
+    published = assessment.publications(database(client), SYSTEM)
+    assert [p["year"] for p in published] == [2021]  # the demo's; 2023 was not published

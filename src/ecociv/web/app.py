@@ -123,6 +123,15 @@ def _here(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def _plain_number(value: object) -> object:
+    """Numbers as people write them: 8 not 8.0, at most four decimals, no exponent."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return value
+
+
 def _format_instant(value: datetime | None) -> str:
     return "" if value is None else to_local(value).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -144,6 +153,7 @@ def _make_renderer(settings: Settings) -> Any:
         lstrip_blocks=True,
     )
     env.filters["local_time"] = _format_instant
+    env.filters["num"] = _plain_number
     named = {
         "role": {k.value: v for k, v in ROLE_NAMES.items()},
         "zone": {k.value: v for k, v in orgs.FUNCTION_ZONE_NAMES.items()},
