@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/indicators"): GOVERNMENT,
     ("GET", "/indicators/{code}"): GOVERNMENT,
     ("POST", "/indicators/{code}/confirm"): ADMIN,
+    ("POST", "/indicators/frameworks/{code}/upload"): ADMIN,
     ("POST", "/indicators/{code}/targets"): CITY,
     ("GET", "/reports"): GOVERNMENT,
     ("POST", "/reports/open"): REPORTERS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -55,6 +56,39 @@ def catalogue(
             "may_confirm": can(actor, Permission.FRAMEWORK_MANAGE),
         },
     )
+
+
+@router.post("/indicators/frameworks/{code}/upload")
+async def upload_framework(
+    request: Request,
+    code: str,
+    file: UploadFile = File(...),
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.FRAMEWORK_MANAGE)),
+) -> Response:
+    """Add a framework version from an uploaded sheet in the catalogue's shape."""
+    from ecociv.indicators.excel import read_catalogue
+
+    data = await file.read()
+    try:
+        result = services.load_framework_rows(
+            db,
+            actor,
+            code,
+            read_catalogue(data),
+            source_file=file.filename or "",
+            digest=hashlib.sha256(data).hexdigest(),
+        )
+    except ValidationError as exc:
+        details = "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors[:10])
+        flash(request, f"未导入 (nothing loaded) — {details}", "error")
+        return redirect(f"/indicators?framework={code}")
+    flash(
+        request,
+        f"已载入第 {result['version']} 版，{result['indicators']} 个指标 · "
+        f"version {result['version']} loaded",
+    )
+    return redirect(f"/indicators?framework={code}")
 
 
 @router.get("/indicators/{code}", response_class=HTMLResponse)
