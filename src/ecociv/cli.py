@@ -22,6 +22,7 @@ from ecociv.config import Settings, get_settings
 from ecociv.kernel import Actor, EcocivError, Role
 from ecociv.kernel.cli_context import CliContext
 from ecociv.orgs.cli import app as enterprise_app
+from ecociv.standards_cli import app as standards_app
 from ecociv.users.cli import tokens_app, users_app
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(enterprise_app, name="enterprise")
+app.add_typer(standards_app, name="standards")
 app.command("assess")(assess_command)
 console = Console()
 
