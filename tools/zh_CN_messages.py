@@ -329,5 +329,5 @@ ZH_CN = {
     "points": "分",
     "rank %(rank)s of %(of)s": "第 %(rank)s 名（共 %(of)s）",
     "score sheets (Excel)": "评分表（Excel）",
-    'New version of this framework (.xlsx, same columns as the catalogue file)': '上传本指标体系的新版本（.xlsx，列与清单文件相同）',
+    "New version of this framework (.xlsx, same columns as the catalogue file)": "上传本指标体系的新版本（.xlsx，列与清单文件相同）",
 }
