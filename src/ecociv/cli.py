@@ -16,11 +16,13 @@ from ecociv import indicators, orgs
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
+from ecociv.adapters.readings import ReadingsStore
 from ecociv.assessment.cli import assess as assess_command
 from ecociv.audit.cli import app as audit_app
 from ecociv.config import Settings, get_settings
 from ecociv.kernel import Actor, EcocivError, Role
 from ecociv.kernel.cli_context import CliContext
+from ecociv.monitoring.cli import app as monitoring_app
 from ecociv.orgs.cli import app as enterprise_app
 from ecociv.standards_cli import app as standards_app
 from ecociv.users.cli import tokens_app, users_app
@@ -35,6 +37,7 @@ app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(enterprise_app, name="enterprise")
 app.add_typer(standards_app, name="standards")
+app.add_typer(monitoring_app, name="monitoring")
 app.command("assess")(assess_command)
 console = Console()
 
@@ -54,7 +57,11 @@ def _operator() -> Actor:
 @app.callback()
 def main(ctx: typer.Context) -> None:
     """Settings come from ECOCIV_* environment variables (see README)."""
-    ctx.obj = CliContext(make_db=lambda: Database(_settings().database_url), actor=_operator())
+    ctx.obj = CliContext(
+        make_db=lambda: Database(_settings().database_url),
+        actor=_operator(),
+        make_readings=lambda: ReadingsStore(_settings().var_dir / "readings.duckdb"),
+    )
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -111,6 +111,9 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/assessment/scores/latest"): ALL,
     ("POST", "/results/{year}/publish"): CITY,
     ("POST", "/api/v1/results/{year}/publish"): CITY,
+    ("GET", "/api/v1/monitoring/sites"): ALL,
+    ("GET", "/api/v1/monitoring/sites/{code}"): ALL,
+    ("POST", "/api/v1/monitoring/sites/import"): CITY,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.

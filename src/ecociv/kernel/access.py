@@ -59,6 +59,8 @@ class Permission(StrEnum):
     SCORING_MANAGE = "scoring.manage"
     RESULTS_PUBLISH = "results.publish"
     PUBLIC_RESULTS = "results.public"
+    MONITORING_READ = "monitoring.read"
+    MONITORING_WRITE = "monitoring.write"
 
 
 _ALL_SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
@@ -88,6 +90,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.SCORING_MANAGE: _CITY,
     Permission.RESULTS_PUBLISH: _CITY,
     Permission.PUBLIC_RESULTS: frozenset(Role),
+    Permission.MONITORING_READ: frozenset(Role),  # site lists are public information
+    Permission.MONITORING_WRITE: _CITY,
 }
 
 

@@ -11,10 +11,12 @@ from ecociv.kernel.access import Actor
 
 @dataclass
 class CliContext:
-    """The database (built lazily by the composition root) and the acting operator."""
+    """The database and the readings store (built lazily by the composition root) and the
+    acting operator."""
 
     make_db: Callable[[], Any]
     actor: Actor
+    make_readings: Callable[[], Any] | None = None
     _db: Any = field(default=None, repr=False)
 
     def close(self) -> None:
@@ -22,6 +24,13 @@ class CliContext:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+
+    @property
+    def readings(self) -> Any:
+        """The readings store (opened per call by the store itself; nothing to release)."""
+        if self.make_readings is None:
+            raise RuntimeError("no readings store configured")
+        return self.make_readings()
 
     @property
     def db(self) -> Any:

@@ -3,7 +3,15 @@
 from ecociv.assessment import tables as assessment_tables
 from ecociv.audit import tables as audit_tables
 from ecociv.indicators import tables as indicators_tables
+from ecociv.monitoring import tables as monitoring_tables
 from ecociv.orgs import tables as orgs_tables
 from ecociv.users import tables as users_tables
 
-__all__ = ["assessment_tables", "audit_tables", "indicators_tables", "orgs_tables", "users_tables"]
+__all__ = [
+    "assessment_tables",
+    "audit_tables",
+    "indicators_tables",
+    "monitoring_tables",
+    "orgs_tables",
+    "users_tables",
+]

@@ -38,6 +38,56 @@ def label_point(geometry: Mapping[str, Any]) -> tuple[float, float]:
     return round(point.x, 6), round(point.y, 6)
 
 
+def locate_in_county(
+    longitude: float | None,
+    latitude: float | None,
+    datum: str,
+    county_code: str,
+    county_shapes: Mapping[str, BaseGeometry],
+) -> tuple[float | None, float | None, list[dict[str, str]]]:
+    """A location as entered, converted to GCJ-02 and checked to lie in its county.
+
+    Returns ``(longitude, latitude, errors)``: the point in GCJ-02 rounded to 6 decimals (or
+    ``None, None`` when no location was given) and a list of ``{"field", "message"}`` errors.
+    Both coordinates or neither must be given; ``datum`` is WGS-84, CGCS2000 or GCJ-02. Shared
+    by every record that carries a location (enterprises, monitoring sites).
+
+    Examples:
+        >>> locate_in_county(None, None, "GCJ-02", "330802", {})
+        (None, None, [])
+        >>> locate_in_county(118.9, None, "GCJ-02", "330802", {})[2][0]["field"]
+        'latitude'
+    """
+    errors: list[dict[str, str]] = []
+
+    def fail(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    lon, lat = longitude, latitude
+    if (lon is None) != (lat is None):
+        fail("latitude" if lat is None else "longitude", "经纬度需同时填写 (give both or neither)")
+        lon = lat = None
+    if lon is not None and lat is not None:
+        try:
+            parsed = Datum(datum)
+        except ValueError:
+            fail("datum", f"坐标系应为 WGS-84、CGCS2000 或 GCJ-02，而非 “{datum}”")
+            parsed = Datum.GCJ02
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            fail("longitude", "经纬度超出范围 (coordinates out of range)")
+        else:
+            lon, lat = to_gcj02(lon, lat, parsed)
+            county = county_shapes.get(county_code)
+            if county is not None and county.distance(Point(lon, lat)) > BOUNDARY_TOLERANCE_DEG:
+                fail(
+                    "longitude",
+                    f"位置 ({lon:.5f}, {lat:.5f}) 不在所选县（市、区）{county_code} 范围内 "
+                    "(location is outside the chosen county)",
+                )
+            lon, lat = round(lon, 6), round(lat, 6)
+    return lon, lat, errors
+
+
 def validate_enterprise(
     draft: EnterpriseDraft,
     county_shapes: Mapping[str, BaseGeometry],
@@ -74,28 +124,10 @@ def validate_enterprise(
             tags.append(EnterpriseTag(tag))
         except ValueError:
             fail("tags", f"未知的企业标签 “{tag}” (unknown tag)")
-    lon, lat = draft.longitude, draft.latitude
-    if (lon is None) != (lat is None):
-        fail("latitude" if lat is None else "longitude", "经纬度需同时填写 (give both or neither)")
-        lon = lat = None
-    if lon is not None and lat is not None:
-        try:
-            datum = Datum(draft.datum)
-        except ValueError:
-            fail("datum", f"坐标系应为 WGS-84、CGCS2000 或 GCJ-02，而非 “{draft.datum}”")
-            datum = Datum.GCJ02
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            fail("longitude", "经纬度超出范围 (coordinates out of range)")
-        else:
-            lon, lat = to_gcj02(lon, lat, datum)
-            county = county_shapes.get(draft.county_code)
-            if county is not None and county.distance(Point(lon, lat)) > BOUNDARY_TOLERANCE_DEG:
-                fail(
-                    "longitude",
-                    f"位置 ({lon:.5f}, {lat:.5f}) 不在所选县（市、区）{draft.county_code} 范围内 "
-                    "(location is outside the chosen county)",
-                )
-            lon, lat = round(lon, 6), round(lat, 6)
+    lon, lat, location_errors = locate_in_county(
+        draft.longitude, draft.latitude, draft.datum, draft.county_code, county_shapes
+    )
+    errors.extend(location_errors)
     if errors:
         raise ValidationError(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return Enterprise(

@@ -257,6 +257,11 @@ def _county_shapes(session: Session) -> dict[str, BaseGeometry]:
     return {code: _shape_of(text) for code, text in rows if text}
 
 
+def county_shapes_in(session: Session) -> dict[str, BaseGeometry]:
+    """County boundaries (GCJ-02) by code, inside a caller's transaction."""
+    return _county_shapes(session)
+
+
 @lru_cache(maxsize=16)
 def _shape_of(text: str) -> BaseGeometry:
     return shape(json.loads(text))

@@ -24,6 +24,7 @@ from ecociv import __version__, orgs, users
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import is_api
+from ecociv.adapters.readings import ReadingsStore
 from ecociv.assessment import api as assessment_api
 from ecociv.assessment import pages as assessment_pages
 from ecociv.audit import api as audit_api
@@ -40,6 +41,7 @@ from ecociv.kernel.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from ecociv.monitoring import api as monitoring_api
 from ecociv.orgs import api as orgs_api
 from ecociv.orgs import pages as orgs_pages
 from ecociv.users import api as users_api
@@ -217,6 +219,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.render = _make_renderer(settings)
     app.state.login_policy = (settings.login_max_failures, settings.login_lockout_minutes)
     app.state.files = FileStore(settings.var_dir / "uploads")
+    app.state.readings = ReadingsStore(settings.var_dir / "readings.duckdb")
 
     app.add_middleware(
         SessionMiddleware,
@@ -241,6 +244,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         indicators_api.router,
         assessment_pages.router,
         assessment_api.router,
+        monitoring_api.router,
     ):
         app.include_router(router)
 

@@ -1,0 +1,359 @@
+"""The readings store: time series of measurements in an embedded DuckDB file.
+
+Tables (created on first use; the store has no migrations yet, only ``CREATE ... IF NOT
+EXISTS``):
+
+- ``readings(site_code, parameter, observed_at, value, flag, load_id)``, keyed by
+  (site_code, parameter, observed_at); ``observed_at`` is a UTC ``TIMESTAMP`` (no zone);
+- ``loads(id, source, loaded_at, loaded_by, rows_in, inserted, unchanged, replaced, rejected,
+  applied)``: one row per load attempt, including refused ones (``applied`` false);
+- ``rejects(load_id, row_number, field, message, raw)``: every row a load turned away.
+
+Loading is idempotent on (site, parameter, time): a row equal to the stored one (value and
+flag) counts as *unchanged*, a different one *replaces* it, a new one is *inserted*.
+
+Only core SQL is used (no DuckDB extension, nothing downloaded), and the statements keep to
+what DuckDB, PostgreSQL and Spark SQL share, so aggregation can move to Spark unchanged.
+Aggregates bucket time in Asia/Shanghai local time by adding a fixed eight hours (China has
+kept no daylight saving time since 1991); the definitions are documented, with a Python
+reference, in ``ecociv.monitoring.rules``.
+
+This module knows no domain: callers validate rows and pass plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS readings (
+        site_code VARCHAR NOT NULL,
+        parameter VARCHAR NOT NULL,
+        observed_at TIMESTAMP NOT NULL,
+        value DOUBLE NOT NULL,
+        flag VARCHAR NOT NULL,
+        load_id INTEGER NOT NULL,
+        PRIMARY KEY (site_code, parameter, observed_at)
+    )""",
+    """CREATE TABLE IF NOT EXISTS loads (
+        id INTEGER PRIMARY KEY,
+        source VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        loaded_by VARCHAR NOT NULL,
+        rows_in INTEGER NOT NULL,
+        inserted INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL,
+        replaced INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        applied BOOLEAN NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS rejects (
+        load_id INTEGER NOT NULL,
+        row_number INTEGER NOT NULL,
+        field VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        raw VARCHAR NOT NULL
+    )""",
+)
+
+_SAME_KEY = (
+    "r.site_code = s.site_code AND r.parameter = s.parameter AND r.observed_at = s.observed_at"
+)
+
+#: Local (Asia/Shanghai, UTC+8) clock hour of a reading.
+_LOCAL_HOUR = "date_trunc('hour', observed_at + INTERVAL '8 hours')"
+
+_DAILY = f"""
+    WITH hourly AS (
+        SELECT site_code, parameter, {_LOCAL_HOUR} AS local_hour, AVG(value) AS value
+        FROM readings
+        WHERE {{where}}
+        GROUP BY site_code, parameter, {_LOCAL_HOUR}
+    )
+    SELECT site_code, parameter, CAST(local_hour AS DATE) AS day_on,
+           AVG(value) AS mean, COUNT(*) AS hours
+    FROM hourly
+    GROUP BY site_code, parameter, CAST(local_hour AS DATE)
+"""
+
+_LEAP = "((y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0)"
+_DAYS_IN_MONTH = (
+    f"CASE WHEN m = 2 THEN (CASE WHEN {_LEAP} THEN 29 ELSE 28 END)"
+    " WHEN m IN (4, 6, 9, 11) THEN 30 ELSE 31 END"
+)
+_DAYS_IN_YEAR = f"CASE WHEN {_LEAP} THEN 366 ELSE 365 END"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingRow:
+    """One validated reading to store; ``observed_at`` timezone-aware."""
+
+    row_number: int
+    site_code: str
+    parameter: str
+    observed_at: datetime
+    value: float
+    flag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RejectRow:
+    """A row the caller's validation turned away."""
+
+    row_number: int
+    field: str
+    message: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What one load did; ``applied`` is false when a bad row stopped the whole file."""
+
+    load_id: int
+    rows_in: int
+    inserted: int
+    unchanged: int
+    replaced: int
+    rejected: int
+    applied: bool
+
+
+def _utc_naive(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: instants must be timezone-aware")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+class ReadingsStore:
+    """An embedded DuckDB file at ``path``; each call opens and closes its own connection,
+    so the web server and a command-line import do not hold the file between calls."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(self.path))
+        try:
+            for statement in _SCHEMA:
+                connection.execute(statement)
+            yield connection
+        finally:
+            connection.close()
+
+    def load(
+        self,
+        rows: Sequence[ReadingRow],
+        source: str,
+        actor_name: str,
+        *,
+        loaded_at: datetime,
+        rejects: Sequence[RejectRow] = (),
+        rows_in: int | None = None,
+        accept_partial: bool = False,
+    ) -> LoadResult:
+        """Store validated rows and record the load and its rejects, in one transaction.
+
+        With any reject and ``accept_partial`` false nothing is stored, but the attempt and its
+        rejects are recorded. ``rows_in`` is how many rows the file had (default: rows plus
+        rejects).
+        """
+        total = len(rows) + len(rejects) if rows_in is None else rows_in
+        apply = not rejects or accept_partial
+        with self._connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                found = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()
+                load_id = int(found[0]) if found else 1
+                inserted = unchanged = replaced = 0
+                if apply and rows:
+                    inserted, unchanged, replaced = self._apply(con, rows, load_id)
+                con.execute(
+                    "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        load_id,
+                        source,
+                        _utc_naive(loaded_at),
+                        actor_name,
+                        total,
+                        inserted,
+                        unchanged,
+                        replaced,
+                        len(rejects),
+                        apply,
+                    ],
+                )
+                if rejects:
+                    con.executemany(
+                        "INSERT INTO rejects VALUES (?, ?, ?, ?, ?)",
+                        [[load_id, r.row_number, r.field, r.message, r.raw] for r in rejects],
+                    )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return LoadResult(load_id, total, inserted, unchanged, replaced, len(rejects), apply)
+
+    @staticmethod
+    def _apply(
+        con: duckdb.DuckDBPyConnection, rows: Sequence[ReadingRow], load_id: int
+    ) -> tuple[int, int, int]:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE staging (site_code VARCHAR, parameter VARCHAR,"
+            " observed_at TIMESTAMP, value DOUBLE, flag VARCHAR)"
+        )
+        con.executemany(
+            "INSERT INTO staging VALUES (?, ?, ?, ?, ?)",
+            [[r.site_code, r.parameter, _utc_naive(r.observed_at), r.value, r.flag] for r in rows],
+        )
+        counted = con.execute(
+            f"""SELECT
+                  COUNT(*) FILTER (WHERE r.site_code IS NULL),
+                  COUNT(*) FILTER (WHERE r.value = s.value AND r.flag = s.flag),
+                  COUNT(*) FILTER (WHERE r.site_code IS NOT NULL
+                                   AND (r.value <> s.value OR r.flag <> s.flag))
+                FROM staging s LEFT JOIN readings r ON {_SAME_KEY}"""
+        ).fetchone()
+        inserted, unchanged, replaced = (int(n) for n in counted) if counted else (0, 0, 0)
+        con.execute(
+            """UPDATE readings SET value = s.value, flag = s.flag, load_id = ?
+               FROM staging s
+               WHERE readings.site_code = s.site_code AND readings.parameter = s.parameter
+                 AND readings.observed_at = s.observed_at
+                 AND (readings.value <> s.value OR readings.flag <> s.flag)""",
+            [load_id],
+        )
+        con.execute(
+            f"""INSERT INTO readings
+                SELECT s.site_code, s.parameter, s.observed_at, s.value, s.flag, ?
+                FROM staging s
+                WHERE NOT EXISTS (SELECT 1 FROM readings r WHERE {_SAME_KEY})""",
+            [load_id],
+        )
+        con.execute("DROP TABLE staging")
+        return inserted, unchanged, replaced
+
+    # ---- reads --------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many readings are stored."""
+        with self._connect() as con:
+            found = con.execute("SELECT COUNT(*) FROM readings").fetchone()
+            return int(found[0]) if found else 0
+
+    def readings(
+        self, site_code: str | None = None, parameter: str | None = None
+    ) -> list[tuple[str, str, datetime, float, str, int]]:
+        """Stored readings (site, parameter, observed_at UTC, value, flag, load_id)."""
+        where, params = _filters(site_code, parameter)
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT site_code, parameter, observed_at, value, flag, load_id FROM readings"
+                f" WHERE {where} ORDER BY site_code, parameter, observed_at",
+                params,
+            ).fetchall()
+        return [(s, p, _aware(t), float(v), f, int(i)) for s, p, t, v, f, i in rows]
+
+    def loads(self) -> list[dict[str, Any]]:
+        """Every load attempt, newest first."""
+        with self._connect() as con:
+            cursor = con.execute("SELECT * FROM loads ORDER BY id DESC")
+            names = [d[0] for d in cursor.description or ()]
+            found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        for load in found:
+            load["loaded_at"] = _aware(load["loaded_at"])
+        return found
+
+    def rejects(self, load_id: int) -> list[RejectRow]:
+        """The rows a load turned away, in file order."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT row_number, field, message, raw FROM rejects WHERE load_id = ?"
+                " ORDER BY row_number",
+                [load_id],
+            ).fetchall()
+        return [RejectRow(int(n), f, m, r) for n, f, m, r in rows]
+
+    # ---- aggregates (portable SQL; definitions in ecociv.monitoring.rules) ---------------
+
+    def daily(
+        self, site_code: str | None = None, parameter: str | None = None
+    ) -> list[tuple[str, str, date, float, int, float]]:
+        """(site, parameter, local day, mean of hourly means, hours, hours / 24)."""
+        where, params = _filters(site_code, parameter)
+        sql = f"""SELECT site_code, parameter, day_on, mean, hours,
+                         CAST(hours AS DOUBLE) / 24 AS coverage
+                  FROM ({_DAILY.format(where=where)}) daily
+                  ORDER BY site_code, parameter, day_on"""
+        with self._connect() as con:
+            rows = con.execute(sql, params).fetchall()
+        return [(s, p, d, float(m), int(h), float(c)) for s, p, d, m, h, c in rows]
+
+    def monthly(
+        self, site_code: str | None = None, parameter: str | None = None
+    ) -> list[tuple[str, str, int, int, float, int, float]]:
+        """(site, parameter, year, month, mean of daily means, days, days / days in month)."""
+        where, params = _filters(site_code, parameter)
+        sql = f"""WITH daily AS ({_DAILY.format(where=where)}),
+                  months AS (
+                      SELECT site_code, parameter,
+                             CAST(EXTRACT(YEAR FROM day_on) AS INTEGER) AS y,
+                             CAST(EXTRACT(MONTH FROM day_on) AS INTEGER) AS m,
+                             AVG(mean) AS mean, COUNT(*) AS days
+                      FROM daily
+                      GROUP BY site_code, parameter,
+                               CAST(EXTRACT(YEAR FROM day_on) AS INTEGER),
+                               CAST(EXTRACT(MONTH FROM day_on) AS INTEGER)
+                  )
+                  SELECT site_code, parameter, y, m, mean, days,
+                         CAST(days AS DOUBLE) / ({_DAYS_IN_MONTH}) AS coverage
+                  FROM months
+                  ORDER BY site_code, parameter, y, m"""
+        with self._connect() as con:
+            rows = con.execute(sql, params).fetchall()
+        return [(s, p, int(y), int(m), float(a), int(n), float(c)) for s, p, y, m, a, n, c in rows]
+
+    def annual(
+        self, site_code: str | None = None, parameter: str | None = None
+    ) -> list[tuple[str, str, int, float, int, float]]:
+        """(site, parameter, year, mean of daily means, days, days / days in year)."""
+        where, params = _filters(site_code, parameter)
+        sql = f"""WITH daily AS ({_DAILY.format(where=where)}),
+                  years AS (
+                      SELECT site_code, parameter,
+                             CAST(EXTRACT(YEAR FROM day_on) AS INTEGER) AS y,
+                             AVG(mean) AS mean, COUNT(*) AS days
+                      FROM daily
+                      GROUP BY site_code, parameter, CAST(EXTRACT(YEAR FROM day_on) AS INTEGER)
+                  )
+                  SELECT site_code, parameter, y, mean, days,
+                         CAST(days AS DOUBLE) / ({_DAYS_IN_YEAR}) AS coverage
+                  FROM years
+                  ORDER BY site_code, parameter, y"""
+        with self._connect() as con:
+            rows = con.execute(sql, params).fetchall()
+        return [(s, p, int(y), float(a), int(n), float(c)) for s, p, y, a, n, c in rows]
+
+
+def _filters(site_code: str | None, parameter: str | None) -> tuple[str, list[Any]]:
+    clauses, params = ["1 = 1"], []
+    if site_code is not None:
+        clauses.append("site_code = ?")
+        params.append(site_code)
+    if parameter is not None:
+        clauses.append("parameter = ?")
+        params.append(parameter)
+    return " AND ".join(clauses), params
