@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ecociv import indicators, orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import download, flash, get_db, redirect, render, require
+from ecociv.adapters.http import XLSX_TYPE, download, flash, get_db, redirect, render, require
 from ecociv.assessment import documents, services
 from ecociv.assessment.schemas import scheme_item_out
 from ecociv.kernel import (
@@ -28,7 +28,7 @@ from ecociv.kernel import (
 router = APIRouter(include_in_schema=False)
 
 CITY = orgs.CITY_CODE
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_TYPE
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FIRST_YEAR = 2017
 #: Chart order of attainment statuses (bottom to top of a stacked bar).

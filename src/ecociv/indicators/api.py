@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
-from ecociv.adapters.http import download, file_store, get_db, require
+from ecociv.adapters.http import XLSX_TYPE, download, file_store, get_db, require
 from ecociv.indicators import services
 from ecociv.indicators.model import ReportRef, ReportView
 from ecociv.indicators.schemas import (
@@ -211,7 +211,7 @@ def template(
 ) -> Response:
     """The report as an Excel template to fill and upload."""
     name, data = services.report_template(db, actor, report_id)
-    return download(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, name, XLSX_TYPE)
 
 
 @router.post("/reports/{report_id}/upload", response_model=ReportOut)

@@ -12,7 +12,16 @@ from fastapi.responses import HTMLResponse, Response
 from ecociv import orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
-from ecociv.adapters.http import download, file_store, flash, get_db, redirect, render, require
+from ecociv.adapters.http import (
+    XLSX_TYPE,
+    download,
+    file_store,
+    flash,
+    get_db,
+    redirect,
+    render,
+    require,
+)
 from ecociv.indicators import services
 from ecociv.indicators.model import (
     STATE_SCALE,
@@ -21,6 +30,7 @@ from ecociv.indicators.model import (
     ReportAction,
     ReportRef,
 )
+from ecociv.indicators.rules import confirmation_counts
 from ecociv.kernel import Actor, EcocivError, Permission, Role, ValidationError, can
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +52,7 @@ def catalogue(
         for t in services.list_targets(db, actor)
         if t.org_unit_code == orgs.CITY_CODE
     }
-    counts = {c.value: sum(1 for i in items if i.confirmation is c) for c in Confirmation}
+    counts = confirmation_counts(items)
     return render(
         request,
         "indicators/catalogue.html",
@@ -379,7 +389,7 @@ def report_template(
 ) -> Response:
     """Download the Excel template."""
     name, data = services.report_template(db, actor, report_id)
-    return download(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return download(data, name, XLSX_TYPE)
 
 
 @router.post("/reports/{report_id}/upload", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ecociv.indicators.model import (
@@ -323,6 +324,19 @@ def is_applicable(element: ElementSpec, function_zone: str | None) -> bool:
         (True, False)
     """
     return not element.applicable_zones or (function_zone or "") in element.applicable_zones
+
+
+def confirmation_counts(items: Iterable[IndicatorSpec | Any]) -> dict[str, int]:
+    """How many indicators are in each confirmation state (for the catalogue page).
+
+    Examples:
+        >>> confirmation_counts([])
+        {'confirmed': 0, 'partial': 0, 'unverified': 0}
+    """
+    counts = {c.value: 0 for c in Confirmation}
+    for item in items:
+        counts[item.confirmation.value] += 1
+    return counts
 
 
 # ---- report state machine -----------------------------------------------------------------

@@ -718,13 +718,17 @@ def set_targets(
 # ---- reports ---------------------------------------------------------------------------
 
 
-def _form_elements(session: Session, ref: ReportRef) -> list[ElementSpec]:
-    elements = [e for e in all_elements(session) if e.form is ref.form]
+def _form_elements(
+    session: Session, ref: ReportRef, elements: Sequence[ElementSpec] | None = None
+) -> list[ElementSpec]:
+    """The elements a report asks for (pass ``elements`` when listing many reports, so the
+    element table is read once)."""
+    chosen = [e for e in (elements or all_elements(session)) if e.form is ref.form]
     if ref.form is FormKind.DEPARTMENT:
-        return [e for e in elements if e.department_code == ref.department_code]
+        return [e for e in chosen if e.department_code == ref.department_code]
     unit = orgs.org_unit_in(session, ref.org_unit_code)
     zone = unit.function_zone.value if unit is not None and unit.function_zone else None
-    return [e for e in elements if is_applicable(e, zone)]
+    return [e for e in chosen if is_applicable(e, zone)]
 
 
 def _capacities(actor: Actor, ref: ReportRef) -> tuple[bool, bool, bool]:
@@ -1263,6 +1267,7 @@ def list_reports(db: Database, actor: Actor, year: int | None = None) -> list[Re
             ).all()
         )
         result = []
+        elements = all_elements(session)
         for row in session.scalars(query):
             ref = _ref_of(row)
             if not may_see(actor, ref):
@@ -1277,7 +1282,7 @@ def list_reports(db: Database, actor: Actor, year: int | None = None) -> list[Re
                     on_time=is_on_time(row.first_submitted_at, row.due_on),
                     returned_reason=row.returned_reason,
                     filled=int(filled.get(row.id, 0)),
-                    expected=len(_form_elements(session, ref)),
+                    expected=len(_form_elements(session, ref, elements)),
                 )
             )
         return result

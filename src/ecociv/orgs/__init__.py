@@ -11,6 +11,7 @@ from ecociv.orgs.model import (
     OrgLevel,
     OrgUnit,
 )
+from ecociv.orgs.rules import grand_total
 from ecociv.orgs.services import (
     CITY_CODE,
     ENTERPRISE_COLUMNS,
@@ -62,6 +63,7 @@ __all__ = [
     "enterprise_total",
     "get_enterprise",
     "get_org_unit",
+    "grand_total",
     "import_enterprises",
     "is_county",
     "is_department",

@@ -143,6 +143,16 @@ def validate_enterprise(
     )
 
 
+def grand_total(counts: Mapping[str, Mapping[str, int]]) -> int:
+    """All enterprises over the counties of :func:`count_by_county_and_tag`.
+
+    Examples:
+        >>> grand_total({"330802": {"total": 2}, "330803": {"total": 1}})
+        3
+    """
+    return sum(bucket.get("total", 0) for bucket in counts.values())
+
+
 def count_by_county_and_tag(
     rows: Sequence[tuple[str, Sequence[str]]], county_codes: Sequence[str]
 ) -> dict[str, dict[str, int]]:

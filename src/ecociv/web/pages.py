@@ -45,7 +45,7 @@ def home(
         counts = orgs.enterprise_counts(db, actor)
         chart["enterprises"] = counts
         chart["tags"] = {t.value: {"zh": n[0], "en": n[1]} for t, n in orgs.TAG_NAMES.items()}
-        enterprise_total = sum(c["total"] for c in counts.values())
+        enterprise_total = orgs.grand_total(counts)
     return render(
         request,
         "home.html",
