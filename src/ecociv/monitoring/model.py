@@ -32,6 +32,39 @@ class ControlLevel(StrEnum):
     BOUNDARY = "boundary"  # 交接断面（跨行政区）
 
 
+class WaterBody(StrEnum):
+    """Where a section lies: GB 3838-2002 Table 1 sets total phosphorus apart for lakes and
+    reservoirs (湖、库)."""
+
+    RIVER = "river"  # 河流
+    LAKE = "lake"  # 湖泊
+    RESERVOIR = "reservoir"  # 水库
+
+
+WATER_BODY_NAMES = {
+    WaterBody.RIVER: ("河流", "River"),
+    WaterBody.LAKE: ("湖泊", "Lake"),
+    WaterBody.RESERVOIR: ("水库", "Reservoir"),
+}
+
+
+class LandUse(StrEnum):
+    """Farmland use of a soil point: GB 15618-2018 Table 1 sets paddy values apart."""
+
+    PADDY = "paddy"  # 水田
+    OTHER = "other"  # 其他（旱地）
+    ORCHARD = "orchard"  # 果园
+    PADDY_DRY_ROTATION = "paddy_dry_rotation"  # 水旱轮作
+
+
+LAND_USE_NAMES = {
+    LandUse.PADDY: ("水田", "Paddy"),
+    LandUse.OTHER: ("旱地", "Other farmland"),
+    LandUse.ORCHARD: ("果园", "Orchard"),
+    LandUse.PADDY_DRY_ROTATION: ("水旱轮作", "Paddy-dry rotation"),
+}
+
+
 #: The Chinese names used in spreadsheets, mapped to the stored value (and back for display).
 CONTROL_LEVEL_NAMES = {
     ControlLevel.NATIONAL: ("国控", "National"),
@@ -53,6 +86,8 @@ class SiteDraft:
     control_level: str = ""
     target_class: str = ""
     river_chief: str = ""
+    water_body: str = ""
+    land_use: str = ""
     longitude: float | None = None
     latitude: float | None = None
     datum: str = "GCJ-02"
@@ -71,6 +106,8 @@ class Site:
     control_level: ControlLevel | None
     target_class: int | None  # GB 3838-2002 class 1–5, water sections only
     river_chief: str
+    water_body: WaterBody | None  # water sections and drinking-water sources
+    land_use: LandUse | None  # soil points
     longitude: float | None
     latitude: float | None
     is_synthetic: bool
@@ -89,9 +126,16 @@ class SiteRecord:
     control_level: ControlLevel | None
     target_class: int | None
     river_chief: str
+    water_body: WaterBody | None
+    land_use: LandUse | None
     longitude: float | None
     latitude: float | None
     is_synthetic: bool
+
+    @property
+    def water_body_value(self) -> str:
+        """The water body as the standards engine takes it (a river unless stated)."""
+        return self.water_body.value if self.water_body else WaterBody.RIVER.value
 
 
 @dataclass(frozen=True, slots=True)

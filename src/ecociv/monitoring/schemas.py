@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ecociv.monitoring.model import ControlLevel, SiteKind
+from ecociv.monitoring.model import ControlLevel, LandUse, SiteKind, WaterBody
 
 
 class SiteOut(BaseModel):
@@ -19,6 +19,8 @@ class SiteOut(BaseModel):
     control_level: ControlLevel | None = Field(description="国控 / 省控 / 市控 / 交接断面")
     target_class: int | None = Field(description="GB 3838-2002 target class 1-5 (sections only)")
     river_chief: str = Field(description="河长")
+    water_body: WaterBody | None = Field(description="river / lake / reservoir (GB 3838 TP)")
+    land_use: LandUse | None = Field(description="soil points: GB 15618-2018 land use")
     longitude: float | None = Field(description="GCJ-02")
     latitude: float | None = Field(description="GCJ-02")
     is_synthetic: bool = Field(description="true for synthetic demo records")

@@ -26,6 +26,8 @@ class MonitoringSiteRow(Base):
     control_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
     target_class: Mapped[int | None] = mapped_column(Integer, nullable=True)
     river_chief: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    water_body: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    land_use: Mapped[str | None] = mapped_column(String(30), nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

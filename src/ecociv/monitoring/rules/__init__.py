@@ -37,9 +37,12 @@ from shapely.geometry.base import BaseGeometry
 from ecociv.kernel.errors import ValidationError
 from ecociv.monitoring.model import (
     CONTROL_LEVEL_NAMES,
+    LAND_USE_NAMES,
+    WATER_BODY_NAMES,
     AnnualMean,
     ControlLevel,
     DailyMean,
+    LandUse,
     MonthlyMean,
     Reading,
     ReadingCheck,
@@ -47,6 +50,7 @@ from ecociv.monitoring.model import (
     Site,
     SiteDraft,
     SiteKind,
+    WaterBody,
 )
 from ecociv.orgs.rules import locate_in_county
 
@@ -76,6 +80,38 @@ def parse_control_level(text: str) -> ControlLevel | None:
         if text == zh:
             return level
     return ControlLevel(text)
+
+
+def parse_water_body(text: str) -> WaterBody | None:
+    """A water body from its Chinese name (河流/湖泊/水库) or stored value; empty → None.
+
+    Examples:
+        >>> parse_water_body("水库"), parse_water_body("lake"), parse_water_body("")
+        (<WaterBody.RESERVOIR: 'reservoir'>, <WaterBody.LAKE: 'lake'>, None)
+    """
+    text = text.strip()
+    if not text:
+        return None
+    for body, (zh, _en) in WATER_BODY_NAMES.items():
+        if text == zh:
+            return body
+    return WaterBody(text.lower())
+
+
+def parse_land_use(text: str) -> LandUse | None:
+    """A farmland use from its Chinese name (水田/旱地/果园/水旱轮作) or stored value.
+
+    Examples:
+        >>> parse_land_use("水田"), parse_land_use("other"), parse_land_use("")
+        (<LandUse.PADDY: 'paddy'>, <LandUse.OTHER: 'other'>, None)
+    """
+    text = text.strip()
+    if not text:
+        return None
+    for use, (zh, _en) in LAND_USE_NAMES.items():
+        if text == zh:
+            return use
+    return LandUse(text.lower())
 
 
 def parse_target_class(text: str) -> int | None:
@@ -136,6 +172,28 @@ def validate_site(draft: SiteDraft, county_shapes: Mapping[str, BaseGeometry]) -
         target = parse_target_class(draft.target_class)
     except ValueError:
         fail("target_class", f"目标水质类别应为 1–5（或 I–V），而非 “{draft.target_class}”")
+    body: WaterBody | None = None
+    try:
+        body = parse_water_body(draft.water_body)
+    except ValueError:
+        fail("water_body", f"水体类型应为 河流、湖泊 或 水库，而非 “{draft.water_body}”")
+    use: LandUse | None = None
+    try:
+        use = parse_land_use(draft.land_use)
+    except ValueError:
+        fail("land_use", f"用地类型应为 水田、旱地、果园 或 水旱轮作，而非 “{draft.land_use}”")
+    watered = (SiteKind.WATER_SECTION, SiteKind.DRINKING_WATER_SOURCE)
+    if body is not None and kind is not None and kind not in watered:
+        fail(
+            "water_body", "只有地表水断面和饮用水水源地有水体类型 (water sections and sources only)"
+        )
+    if kind is SiteKind.SOIL_POINT and use is None and not draft.land_use.strip():
+        fail(
+            "land_use",
+            "土壤点位须填写用地类型（GB 15618-2018 表1）(a soil point needs its land use)",
+        )
+    if use is not None and kind is not None and kind is not SiteKind.SOIL_POINT:
+        fail("land_use", "只有土壤点位有用地类型 (only soil points have a land use)")
     river = draft.river.strip()
     if kind is SiteKind.WATER_SECTION:
         if not river:
@@ -159,6 +217,8 @@ def validate_site(draft: SiteDraft, county_shapes: Mapping[str, BaseGeometry]) -
         control_level=level,
         target_class=target,
         river_chief=draft.river_chief.strip(),
+        water_body=body,
+        land_use=use,
         longitude=lon,
         latitude=lat,
         is_synthetic=draft.is_synthetic,
