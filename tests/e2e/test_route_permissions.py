@@ -114,6 +114,15 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/monitoring/sites"): ALL,
     ("GET", "/api/v1/monitoring/sites/{code}"): ALL,
     ("POST", "/api/v1/monitoring/sites/import"): CITY,
+    ("POST", "/api/v1/monitoring/readings"): CITY,
+    ("POST", "/api/v1/monitoring/readings/import"): CITY,
+    ("GET", "/api/v1/monitoring/loads"): CITY,
+    ("GET", "/api/v1/monitoring/loads/{load_id}/rejects"): CITY,
+    ("GET", "/api/v1/monitoring/water/sections"): ALL,
+    ("GET", "/api/v1/monitoring/water/sections/{code}/trend"): ALL,
+    ("GET", "/api/v1/monitoring/water/summary"): ALL,
+    ("GET", "/api/v1/monitoring/soil/points"): ALL,
+    ("GET", "/api/v1/monitoring/soil/summary"): ALL,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.
@@ -186,6 +195,7 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         .replace("{username}", "inspector")
         .replace("{token_id}", "999999")
         .replace("{evidence_id}", "999999")
+        .replace("{load_id}", "999999")
         .replace("{year}", "2023")
         .replace("{report_id}", str(report_for(client, role)))
     )

@@ -267,7 +267,7 @@ class ReadingsStore:
             return int(found[0]) if found else 0
 
     def readings(
-        self, site_code: str | None = None, parameter: str | None = None
+        self, site_code: str | Sequence[str] | None = None, parameter: str | None = None
     ) -> list[tuple[str, str, datetime, float, str, int]]:
         """Stored readings (site, parameter, observed_at UTC, value, flag, load_id)."""
         where, params = _filters(site_code, parameter)
@@ -341,7 +341,7 @@ class ReadingsStore:
         return [(s, p, h, float(m), int(n)) for s, p, h, m, n in rows]
 
     def daily(
-        self, site_code: str | None = None, parameter: str | None = None
+        self, site_code: str | Sequence[str] | None = None, parameter: str | None = None
     ) -> list[tuple[str, str, date, float, int, float]]:
         """(site, parameter, local day, mean of hourly means, hours, hours / 24)."""
         where, params = _filters(site_code, parameter)
@@ -354,7 +354,7 @@ class ReadingsStore:
         return [(s, p, d, float(m), int(h), float(c)) for s, p, d, m, h, c in rows]
 
     def monthly(
-        self, site_code: str | None = None, parameter: str | None = None
+        self, site_code: str | Sequence[str] | None = None, parameter: str | None = None
     ) -> list[tuple[str, str, int, int, float, int, float]]:
         """(site, parameter, year, month, mean of daily means, days, days / days in month)."""
         where, params = _filters(site_code, parameter)
@@ -378,7 +378,7 @@ class ReadingsStore:
         return [(s, p, int(y), int(m), float(a), int(n), float(c)) for s, p, y, m, a, n, c in rows]
 
     def annual(
-        self, site_code: str | None = None, parameter: str | None = None
+        self, site_code: str | Sequence[str] | None = None, parameter: str | None = None
     ) -> list[tuple[str, str, int, float, int, float]]:
         """(site, parameter, year, mean of daily means, days, days / days in year)."""
         where, params = _filters(site_code, parameter)
@@ -399,11 +399,16 @@ class ReadingsStore:
         return [(s, p, int(y), float(a), int(n), float(c)) for s, p, y, a, n, c in rows]
 
 
-def _filters(site_code: str | None, parameter: str | None) -> tuple[str, list[Any]]:
-    clauses, params = ["1 = 1"], []
-    if site_code is not None:
+def _filters(site_code: str | Sequence[str] | None, parameter: str | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if isinstance(site_code, str):
         clauses.append("site_code = ?")
         params.append(site_code)
+    elif site_code is not None:
+        codes = list(site_code) or [""]  # no sites: match nothing
+        clauses.append(f"site_code IN ({', '.join('?' for _ in codes)})")
+        params.extend(codes)
     if parameter is not None:
         clauses.append("parameter = ?")
         params.append(parameter)

@@ -1,4 +1,4 @@
-"""Commands: ecociv monitoring import-sites FILE.csv, import-readings FILE.csv."""
+"""Commands: ecociv monitoring import-sites FILE, import-readings FILE (CSV or .xlsx)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from pathlib import Path
 import typer
 
 from ecociv.kernel import ValidationError
-from ecociv.monitoring import services
-from ecociv.monitoring.rules import csv_rows
+from ecociv.monitoring import excel, services
 
 app = typer.Typer(help="监测点位与监测数据 · monitoring sites and readings", no_args_is_help=True)
 
 
-def _read(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+def _read(path: Path, wanted: tuple[str, ...], required: tuple[str, ...]) -> list[dict[str, str]]:
     try:
-        return csv_rows(path.read_bytes(), required)
+        return excel.read_table(path.read_bytes(), wanted, required)
     except ValidationError as exc:
         print(f"error: {path}: {exc.message}")
         raise typer.Exit(2) from None
@@ -26,10 +25,12 @@ def import_sites(
     ctx: typer.Context,
     path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
 ) -> None:
-    """Import sites from a UTF-8 CSV with the columns code, name, kind, county_code, river,
+    """Import sites from a UTF-8 CSV or an .xlsx workbook with the columns code, name, kind,
+    county_code, river,
     control_level (国控/省控/市控/交接断面), target_class (1-5 or I-V, water sections only),
-    river_chief, longitude, latitude, datum. All or nothing; safe to run twice."""
-    rows = _read(path, services.REQUIRED_SITE_COLUMNS)
+    river_chief, water_body (河流/湖泊/水库), land_use (soil points: 水田/旱地/果园/水旱轮作),
+    longitude, latitude, datum, or their Chinese names. All or nothing; safe to run twice."""
+    rows = _read(path, services.SITE_COLUMNS, services.REQUIRED_SITE_COLUMNS)
     try:
         result = services.import_sites(ctx.obj.db, ctx.obj.actor, rows)
     except ValidationError as exc:
@@ -48,10 +49,11 @@ def import_readings(
         False, "--accept-partial", help="load the good rows even if some rows are bad"
     ),
 ) -> None:
-    """Load readings from a UTF-8 CSV with the columns site_code, parameter, observed_at (ISO
-    8601; without a zone it is Beijing time), value, flag. A file with a bad row loads nothing
-    unless --accept-partial; rejected rows are recorded either way. Safe to run twice."""
-    rows = _read(path, services.REQUIRED_READING_COLUMNS)
+    """Load readings from a UTF-8 CSV or an .xlsx workbook with the columns site_code,
+    parameter, observed_at (ISO 8601; without a zone it is Beijing time), value, flag. A file
+    with a bad row loads nothing unless --accept-partial; rejected rows are recorded either
+    way. Safe to run twice."""
+    rows = _read(path, services.READING_COLUMNS, services.REQUIRED_READING_COLUMNS)
     loaded = services.import_readings(
         ctx.obj.db,
         ctx.obj.readings,

@@ -32,3 +32,128 @@ class SiteImportOut(BaseModel):
     created: int
     updated: int
     unchanged: int
+
+
+class ReadingIn(BaseModel):
+    site_code: str
+    parameter: str
+    observed_at: str = Field(description="ISO 8601; without a zone it is Beijing time")
+    value: float | str = Field(description="a finite number")
+    flag: str = ""
+
+
+class ReadingsBatchIn(BaseModel):
+    source: str = Field(min_length=1, max_length=200, description="where the batch came from")
+    accept_partial: bool = Field(
+        default=False, description="store the good readings even if some are bad"
+    )
+    readings: list[ReadingIn] = Field(max_length=200_000)
+
+
+class RejectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    row_number: int = Field(description="1-based position in the batch (header is row 1 in files)")
+    field: str
+    message: str
+
+
+class LoadOut(BaseModel):
+    load_id: int
+    rows_in: int
+    inserted: int
+    unchanged: int
+    replaced: int
+    rejected: int
+    applied: bool = Field(description="false when a bad row stopped the whole batch")
+    rejects: list[RejectOut]
+
+
+class ExceedanceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    item: str
+    name_zh: str
+    value: float
+    multiple: float = Field(description="超标倍数 (C - L) / L, GB 3838-2002 §5.1")
+
+
+class SectionVerdictOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site_code: str
+    period: str
+    water_class: int = Field(description="1-6 (I-V, 劣V); 0 without data")
+    label: str
+    status_zh: str
+    colour: str
+    target_class: int | None
+    attains: bool | None
+    deciding_items: tuple[str, ...]
+    over_target: tuple[ExceedanceOut, ...]
+    main_pollutants: tuple[ExceedanceOut, ...]
+    means: dict[str, float]
+    samples: int
+
+
+class SectionResultOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site: SiteOut
+    verdict: SectionVerdictOut
+
+
+class SectionTrendOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site: SiteOut
+    year: int
+    months: tuple[SectionVerdictOut, ...]
+    annual: SectionVerdictOut
+
+
+class WaterGroupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    sections: int
+    judged: int
+    good: int
+    worse_than_v: int
+    with_target: int
+    attaining: int
+    good_share: float | None = Field(description="share at class III or better")
+    worse_than_v_share: float | None
+    attainment_share: float | None
+    class_counts: dict[str, int]
+
+
+class SoilVerdictOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site_code: str
+    category: int = Field(description="1 优先保护, 2 安全利用, 3 严格管控, 0 not judged")
+    label: str
+    ph: float | None
+    values: dict[str, float]
+    above_screening: tuple[tuple[str, float, float], ...]
+    above_intervention: tuple[tuple[str, float, float], ...]
+    monitoring_needed: bool
+    reason: str
+
+
+class SoilResultOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    site: SiteOut
+    verdict: SoilVerdictOut
+    sampled_on: str
+
+
+class SoilSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    points: int
+    judged: int
+    counts: dict[str, int]

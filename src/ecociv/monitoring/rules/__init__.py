@@ -38,6 +38,7 @@ from ecociv.kernel.errors import ValidationError
 from ecociv.monitoring.model import (
     CONTROL_LEVEL_NAMES,
     LAND_USE_NAMES,
+    SITE_KIND_NAMES,
     WATER_BODY_NAMES,
     AnnualMean,
     ControlLevel,
@@ -153,8 +154,9 @@ def validate_site(draft: SiteDraft, county_shapes: Mapping[str, BaseGeometry]) -
     if not 2 <= len(name) <= 200:
         fail("name", "点位名称应为 2–200 个字符 (name must be 2-200 characters)")
     kind: SiteKind | None = None
+    by_name = {zh: k for k, (zh, _en) in SITE_KIND_NAMES.items()}
     try:
-        kind = SiteKind(draft.kind.strip())
+        kind = by_name.get(draft.kind.strip()) or SiteKind(draft.kind.strip())
     except ValueError:
         fail("kind", f"未知的点位类型 “{draft.kind}” (unknown kind)")
     if draft.county_code not in county_shapes:

@@ -296,6 +296,7 @@ def import_readings(
     *,
     source: str,
     accept_partial: bool = False,
+    first_row: int = 2,
     clock: Clock | None = None,
 ) -> ReadingImport:
     """Load readings (site_code, parameter, observed_at, value, flag) into the store.
@@ -303,10 +304,11 @@ def import_readings(
     Idempotent on (site, parameter, time). By default a file with any bad row loads nothing;
     with ``accept_partial`` the good rows load. Either way the attempt and every rejected row
     (number, field, reason) are recorded in the store, and the load in the audit log.
+    ``first_row`` is the number of the first row (2 for a file with a header, 1 for a batch).
     """
     ensure(actor, Permission.MONITORING_WRITE)
     clock = clock or SystemClock()
-    check = check_readings(rows, site_codes(db))
+    check = check_readings(rows, site_codes(db), first_row=first_row)
     result = store.load(
         [
             ReadingRow(r.row_number, r.site_code, r.parameter, r.observed_at, r.value, r.flag)
@@ -375,3 +377,17 @@ def annual_means(
     """Annual means of daily means with daily coverage, computed in SQL."""
     ensure(actor, Permission.MONITORING_READ)
     return [AnnualMean(*row) for row in store.annual(site_code, parameter)]
+
+
+def list_loads(store: ReadingsStore, actor: Actor, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest load attempts (including refused ones), newest first."""
+    ensure(actor, Permission.MONITORING_WRITE)
+    return store.loads()[:limit]
+
+
+def load_rejects(store: ReadingsStore, actor: Actor, load_id: int) -> list[RejectRow]:
+    """The rows one load turned away, with their number, field and reason."""
+    ensure(actor, Permission.MONITORING_WRITE)
+    if not any(load["id"] == load_id for load in store.loads()):
+        raise NotFoundError(f"没有编号为 {load_id} 的导入记录 (no such load)", field="load_id")
+    return store.rejects(load_id)
