@@ -193,3 +193,10 @@ def test_verdicts_follow_the_stored_readings(client: TestClient, db: Database) -
     assert point["verdict"]["label"] == "安全利用" and point["sampled_on"] == "2025-05-01"
     bad = client.get("/api/v1/monitoring/water/sections", params={"period": "2025-13"})
     assert bad.status_code == 422 and "period" in bad.text
+    figures = client.get("/api/v1/monitoring/indicators", params={"year": 2025}).json()
+    kecheng = {
+        (f["indicator_code"], f["measure_zh"]): f["value"] for f in figures if f["area"] == "柯城区"
+    }
+    assert kecheng[("N2019-08", "水质达到或优于Ⅲ类比例")] == 100.0
+    assert kecheng[("N2019-08", "劣Ⅴ类水体比例")] == 0.0
+    assert kecheng[("QZ-005", "耕地土壤点位：安全利用")] == 1.0

@@ -123,6 +123,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/monitoring/water/summary"): ALL,
     ("GET", "/api/v1/monitoring/soil/points"): ALL,
     ("GET", "/api/v1/monitoring/soil/summary"): ALL,
+    ("GET", "/api/v1/monitoring/indicators"): ALL,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,17 @@ def _utc_naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _epoch_us(moment: datetime) -> int:
+    """Microseconds since 1970-01-01 UTC of an aware instant (exact, no float)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: instants must be timezone-aware")
+    return (moment - _EPOCH) // _MICROSECOND
+
+
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC)
 
@@ -218,8 +229,8 @@ class ReadingsStore:
             "site_code": np.array([r.site_code for r in rows], dtype=object),
             "parameter": np.array([r.parameter for r in rows], dtype=object),
             "observed_at": np.array(
-                [_utc_naive(r.observed_at) for r in rows], dtype="datetime64[us]"
-            ),
+                [_epoch_us(r.observed_at) for r in rows], dtype=np.int64
+            ).astype("datetime64[us]"),
             "value": np.array([r.value for r in rows], dtype=np.float64),
             "flag": np.array([r.flag for r in rows], dtype=object),
         }

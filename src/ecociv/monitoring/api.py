@@ -14,6 +14,7 @@ from ecociv.kernel import Actor, Permission
 from ecociv.monitoring import excel, services
 from ecociv.monitoring.schemas import (
     LoadOut,
+    QualityFigureOut,
     ReadingsBatchIn,
     RejectOut,
     SectionResultOut,
@@ -24,7 +25,7 @@ from ecociv.monitoring.schemas import (
     SoilSummaryOut,
     WaterGroupOut,
 )
-from ecociv.monitoring.services import soil, water
+from ecociv.monitoring.services import quality, soil, water
 
 router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
 
@@ -215,3 +216,15 @@ def soil_summary(
 ) -> Any:
     """Farmland soil points per category in each county, the city last."""
     return soil.soil_summary(db, store, actor)
+
+
+@router.get("/indicators", response_model=list[QualityFigureOut])
+def quality_figures(
+    year: int = Query(..., ge=1990, le=2100),
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.MONITORING_READ)),
+) -> Any:
+    """Figures computed from monitoring data for the indicators they inform (N2019-07 air,
+    N2019-08 water, N2019-27 drinking water, QZ-005 farmland soil), per county and city."""
+    return quality.quality_figures(db, store, actor, year=year)

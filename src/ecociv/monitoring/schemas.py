@@ -157,3 +157,17 @@ class SoilSummaryOut(BaseModel):
     points: int
     judged: int
     counts: dict[str, int]
+
+
+class QualityFigureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    indicator_code: str
+    measure_zh: str
+    measure_en: str
+    area: str
+    year: int
+    value: float | None
+    unit: str
+    basis: str
+    count: int
