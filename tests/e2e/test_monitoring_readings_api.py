@@ -200,3 +200,48 @@ def test_verdicts_follow_the_stored_readings(client: TestClient, db: Database) -
     assert kecheng[("N2019-08", "水质达到或优于Ⅲ类比例")] == 100.0
     assert kecheng[("N2019-08", "劣Ⅴ类水体比例")] == 0.0
     assert kecheng[("QZ-005", "耕地土壤点位：安全利用")] == 1.0
+
+
+def test_air_days_ranking_and_annual_from_hourly_readings(client: TestClient, db: Database) -> None:
+    headers = setup_sites(client, db)
+    hourly = {"so2": 8.0, "no2": 30.0, "pm10": 60.0, "co": 0.8, "o3": 90.0}
+    readings = []
+    for day, pm25 in ((1, 40.0), (2, 120.0)):
+        for hour in range(24):
+            at = f"2025-01-0{day}T{hour:02d}:00:00+08:00"
+            readings += [("QZ-A-01", p, at, v) for p, v in hourly.items()]
+            readings.append(("QZ-A-01", "pm25", at, pm25))
+    readings.pop()  # the last hour of 2 January has no PM2.5: 23 hours still make a day
+    response = client.post("/api/v1/monitoring/readings", json=batch(*readings), headers=headers)
+    assert response.json()["inserted"] == len(readings)
+
+    station = client.get(
+        "/api/v1/monitoring/air/stations/QZ-A-01/days",
+        params={"start": "2025-01-01", "end": "2025-01-03"},
+    ).json()
+    assert [d["day_on"] for d in station] == ["2025-01-01", "2025-01-02", "2025-01-03"]
+    first, second, third = station
+    # PM2.5 24-h 40 µg/m3 → IAQI 57 (35–75 ↔ 50–100); 120 → IAQI 158 (115–150 ↔ 150–200)
+    assert (first["aqi"], first["primary_pollutants"]) == (57, ["pm25_24h"])
+    assert (second["aqi"], second["category_zh"], second["good"]) == (158, "中度污染", False)
+    assert second["hours"]["pm25_24h"] == 23 and second["standard"] == "HJ 633-2012"
+    assert third["aqi"] is None and third["values"]["pm25_24h"] is None
+
+    county = client.get(
+        "/api/v1/monitoring/air/days",
+        params={"start": "2025-01-01", "end": "2025-01-02", "county_code": "330881"},
+    ).json()
+    assert [d["aqi"] for d in county] == [57, 158]
+    ranking = client.get(
+        "/api/v1/monitoring/air/ranking", params={"start": "2025-01-01", "end": "2025-01-02"}
+    ).json()
+    assert len(ranking) == 6 and ranking[0]["county_name_zh"] == "江山市"
+    assert ranking[0]["good_day_ratio"] == 0.5 and ranking[0]["rank"] == 1
+    annual = client.get("/api/v1/monitoring/air/annual", params={"year": 2025}).json()
+    # two days are far from the 324 valid days a year needs: nothing can be judged
+    assert annual["attains"] is None and annual["good_days"] == 1
+    figures = client.get("/api/v1/monitoring/indicators", params={"year": 2025}).json()
+    ratio = next(
+        f for f in figures if f["area"] == "江山市" and f["measure_zh"].startswith("环境空气")
+    )
+    assert ratio["value"] == 50.0

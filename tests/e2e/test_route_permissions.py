@@ -123,7 +123,15 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/monitoring/water/summary"): ALL,
     ("GET", "/api/v1/monitoring/soil/points"): ALL,
     ("GET", "/api/v1/monitoring/soil/summary"): ALL,
+    ("GET", "/water"): ALL,
+    ("GET", "/water/sections/{code}"): ALL,
+    ("GET", "/soil"): ALL,
+    ("GET", "/air"): ALL,
     ("GET", "/api/v1/monitoring/indicators"): ALL,
+    ("GET", "/api/v1/monitoring/air/days"): ALL,
+    ("GET", "/api/v1/monitoring/air/stations/{code}/days"): ALL,
+    ("GET", "/api/v1/monitoring/air/annual"): ALL,
+    ("GET", "/api/v1/monitoring/air/ranking"): ALL,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.
@@ -188,6 +196,8 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         code = "county-2023"
     elif "frameworks" in path:
         code = "quzhou_plan_2020"
+    elif path.startswith("/water"):
+        code = "QZW01"
     else:
         code = KECHENG
     concrete = (

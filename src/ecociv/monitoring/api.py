@@ -3,6 +3,7 @@ rejects, and the water and soil verdicts."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -12,6 +13,7 @@ from ecociv.adapters.http import get_db, get_readings, require
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission
 from ecociv.monitoring import excel, services
+from ecociv.monitoring.rules.air import AirDay, AirYear, CountyAirRank
 from ecociv.monitoring.schemas import (
     LoadOut,
     QualityFigureOut,
@@ -25,7 +27,7 @@ from ecociv.monitoring.schemas import (
     SoilSummaryOut,
     WaterGroupOut,
 )
-from ecociv.monitoring.services import quality, soil, water
+from ecociv.monitoring.services import air, quality, soil, water
 
 router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
 
@@ -228,3 +230,55 @@ def quality_figures(
     """Figures computed from monitoring data for the indicators they inform (N2019-07 air,
     N2019-08 water, N2019-27 drinking water, QZ-005 farmland soil), per county and city."""
     return quality.quality_figures(db, store, actor, year=year)
+
+
+@router.get("/air/days", response_model=list[AirDay])
+def air_days(
+    start: date,
+    end: date,
+    county_code: str | None = Query(None, description="a county; empty for the whole city"),
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.MONITORING_READ)),
+) -> Any:
+    """Daily values (GB 3095 validity), AQI, category and primary pollutants of a county or
+    the city for each day from `start` to `end`; each day says which HJ 633 edition judged it."""
+    return air.area_days(db, store, actor, county_code=county_code, start_on=start, end_on=end)
+
+
+@router.get("/air/stations/{code}/days", response_model=list[AirDay])
+def air_station_days(
+    code: str,
+    start: date,
+    end: date,
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.MONITORING_READ)),
+) -> Any:
+    """Daily values with the hours each used, and the AQI, of one air station."""
+    return air.station_days(db, store, actor, site_code=code, start_on=start, end_on=end)
+
+
+@router.get("/air/annual", response_model=AirYear)
+def air_annual(
+    year: int = Query(..., ge=1990, le=2100),
+    county_code: str | None = Query(None, description="a county; empty for the whole city"),
+    edition: str | None = Query(None, description="2012 or 2026; needed for the year 2026"),
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.MONITORING_READ)),
+) -> Any:
+    """HJ 663 annual statistics against the GB 3095 limits, attainment and good-day ratio."""
+    return air.annual_air(db, store, actor, year=year, county_code=county_code, edition=edition)
+
+
+@router.get("/air/ranking", response_model=list[CountyAirRank])
+def air_ranking(
+    start: date,
+    end: date,
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.MONITORING_READ)),
+) -> Any:
+    """The six counties ranked by good-day ratio, then PM2.5 mean, over the period."""
+    return air.county_ranking(db, store, actor, start_on=start, end_on=end)

@@ -15,12 +15,14 @@ on, so the figure can be checked against a county's reported value:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission, ensure
 from ecociv.monitoring.model import SiteKind
-from ecociv.monitoring.services import soil, water
+from ecociv.monitoring.rules import air as air_rules
+from ecociv.monitoring.services import air, soil, water
 
 CITY_NAME = "衢州市"
 
@@ -44,12 +46,54 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
+def _air(
+    area: str, year: int, ratio: float | None, pm25: float | None, days: int
+) -> list[QualityFigure]:
+    basis = f"{days} 个有效日，HJ 633 日 AQI、GB 3095 数据有效性"
+    return [
+        QualityFigure(
+            "N2019-07",
+            "环境空气质量优良天数比例",
+            "Share of good days",
+            area,
+            year,
+            _percent(ratio),
+            "%",
+            basis,
+            days,
+        ),
+        QualityFigure(
+            "N2019-07",
+            "PM2.5 年均浓度",
+            "PM2.5 mean of the daily values",
+            area,
+            year,
+            None if pm25 is None else round(pm25, 1),
+            "µg/m³",
+            basis,
+            days,
+        ),
+    ]
+
+
 def quality_figures(
     db: Database, store: ReadingsStore, actor: Actor, *, year: int
 ) -> list[QualityFigure]:
     """Water, drinking-water and soil figures per county and for the city for ``year``."""
     ensure(actor, Permission.MONITORING_READ)
     figures: list[QualityFigure] = []
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    for rank in air.county_ranking(db, store, actor, start_on=first, end_on=last):
+        figures.extend(
+            _air(
+                rank.county_name_zh, year, rank.good_day_ratio, rank.pm25_mean, rank.determined_days
+            )
+        )
+    city = air.area_days(db, store, actor, county_code=None, start_on=first, end_on=last)
+    period = air_rules.summarise(city)
+    figures.extend(
+        _air(CITY_NAME, year, period.good_day_ratio, period.pm25_mean, period.determined_days)
+    )
     sections = water.water_summary(
         db, store, actor, period=str(year), kind=SiteKind.WATER_SECTION.value
     )
