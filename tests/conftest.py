@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from ecociv import demo, indicators, orgs
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
+from ecociv.adapters.readings import ReadingsStore
 from ecociv.config import Environment, Settings
 from ecociv.kernel import Actor, Role
 from ecociv.web.app import create_app
@@ -176,3 +177,25 @@ def demo_enterprise(county_code: str, index: int = 0) -> str:
     """The credit code of a synthetic demo enterprise in a county."""
     rows = [r for r in orgs.demo_enterprise_rows() if r["county_code"] == county_code]
     return rows[index]["uscc"]
+
+
+@pytest.fixture(scope="session")
+def demo_readings_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A readings store holding the synthetic demo year, built once per worker."""
+    path = tmp_path_factory.mktemp("readings") / "readings.duckdb"
+    loaded = demo.load_demo_readings(ReadingsStore(path), SYSTEM)
+    assert loaded is not None and loaded.inserted > 0
+    return path
+
+
+@pytest.fixture
+def demo_readings(settings: Settings, demo_readings_template: Path) -> ReadingsStore:
+    """A copy of the demo readings where the web app looks for its store
+    (``settings.var_dir / "readings.duckdb"``)."""
+    target = settings.var_dir / "readings.duckdb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo_readings_template, target)
+    wal = demo_readings_template.with_name(demo_readings_template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    return ReadingsStore(target)

@@ -95,13 +95,24 @@ def demo(
     ctx: typer.Context,
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="start the server"),
 ) -> None:
-    """Set up the Quzhou demo: init, synthetic enterprises, one account per role, then serve."""
+    """Set up the Quzhou demo: init, synthetic enterprises, monitoring sites and a year of
+    synthetic readings, one account per role, then serve."""
     init(ctx)
     loaded = demo_data.load_demo(ctx.obj.db, ctx.obj.actor)
     print(
         f"demo data: {loaded['enterprises']} synthetic enterprises, {loaded['users']} accounts, "
         f"{loaded['reports']} synthetic annual reports created"
     )
+    print(f"demo monitoring sites: {loaded['monitoring_sites']} synthetic sites created")
+    readings = demo_data.load_demo_readings(ctx.obj.readings, ctx.obj.actor)
+    if readings is None:
+        print("demo readings: synthetic readings already loaded, nothing changed")
+    else:
+        by_medium = ", ".join(f"{m} {r.inserted}" for m, r in readings.loads.items())
+        print(
+            f"demo readings: {readings.inserted} synthetic readings loaded ({by_medium}); "
+            "invented for the demo, not measurements"
+        )
     settings = _settings()
     table = Table(title=f"演示账户 Demo logins (password / 密码: {demo_data.DEMO_PASSWORD})")
     table.add_column("username")

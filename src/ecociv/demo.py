@@ -1,4 +1,5 @@
-"""The Quzhou demo: synthetic enterprises and one account per role (idempotent)."""
+"""The Quzhou demo: synthetic enterprises, monitoring sites and readings, and one account per
+role (idempotent)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ from dataclasses import dataclass
 
 from ecociv import orgs, users
 from ecociv.adapters.db import Database
+from ecociv.adapters.readings import ReadingsStore
 from ecociv.demo_indicators import load_indicator_demo, load_scoring_demo
+from ecociv.demo_monitoring import (
+    MEDIA,
+    MonitoringDemoResult,
+    load_monitoring_readings,
+    load_monitoring_sites,
+    loaded_demo_media,
+)
 from ecociv.kernel import Actor, NotFoundError, Role
 
 #: Printed by `ecociv demo`; for the local demo only, never for a real installation.
@@ -63,7 +72,8 @@ def demo_logins() -> list[DemoLogin]:
 
 
 def load_demo(db: Database, actor: Actor) -> dict[str, int]:
-    """Load the synthetic enterprises and create the demo accounts that do not exist yet."""
+    """Load the synthetic enterprises and monitoring sites and create the demo accounts that do
+    not exist yet."""
     result = orgs.import_enterprises(db, actor, orgs.demo_enterprise_rows(), synthetic=True)
     existing = {a.username for a in users.list_users(db, actor)}
     created = 0
@@ -88,4 +98,21 @@ def load_demo(db: Database, actor: Actor) -> dict[str, int]:
         created += 1
     reports = load_indicator_demo(db, actor)
     load_scoring_demo(db, actor)
-    return {"enterprises": result.created, "users": created, "reports": reports}
+    sites = load_monitoring_sites(db, actor)
+    return {
+        "enterprises": result.created,
+        "users": created,
+        "reports": reports,
+        "monitoring_sites": sites,
+    }
+
+
+def load_demo_readings(store: ReadingsStore, actor: Actor) -> MonitoringDemoResult | None:
+    """Load the synthetic year of monitoring readings into the store, unless a synthetic demo
+    load already put them there (then nothing is loaded and None is returned). A medium whose
+    demo load is missing (say, an earlier run stopped half-way) is loaded on its own."""
+    loaded = loaded_demo_media(store)
+    missing = [medium for medium in MEDIA if medium not in loaded]
+    if not missing:
+        return None
+    return load_monitoring_readings(store, actor.username, media=missing)

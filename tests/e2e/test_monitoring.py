@@ -40,7 +40,8 @@ def test_a_county_officer_cannot_import_sites(client: TestClient, db: Database) 
         files={"file": ("sites.csv", data, "text/csv")},
     )
     assert response.status_code == 403
-    assert client.get("/api/v1/monitoring/sites").json() == []
+    listed = client.get("/api/v1/monitoring/sites").json()
+    assert not [s for s in listed if s["code"].startswith("QZ-")]  # only the demo sites
 
 
 def test_the_city_office_imports_sites_and_the_public_reads_them(
@@ -55,7 +56,7 @@ def test_the_city_office_imports_sites_and_the_public_reads_them(
     again = client.post("/api/v1/monitoring/sites/import", headers=headers, files=files)
     assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
     public = client.get("/api/v1/monitoring/sites", params={"kind": "water_section"})
-    assert [s["code"] for s in public.json()] == ["QZ-W-01"]
+    assert [s["code"] for s in public.json() if s["code"].startswith("QZ-")] == ["QZ-W-01"]
     site = client.get("/api/v1/monitoring/sites/QZ-W-01").json()
     assert site["control_level"] == "national" and site["target_class"] == 2
     assert client.get("/api/v1/monitoring/sites/NOPE").status_code == 404
