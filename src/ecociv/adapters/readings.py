@@ -23,6 +23,7 @@ This module knows no domain: callers validate rows and pass plain values.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -150,21 +151,38 @@ def _aware(moment: datetime) -> datetime:
 
 class ReadingsStore:
     """An embedded DuckDB file at ``path``; each call opens and closes its own connection,
-    so the web server and a command-line import do not hold the file between calls."""
+    so the web server's workers and a command-line import do not hold the file between calls
+    and wait for each other's lock (up to ``lock_wait_s``) instead of failing."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lock_wait_s: float = 30.0) -> None:
         self.path = Path(path)
+        self.lock_wait_s = lock_wait_s
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(str(self.path))
+        connection = self._open()
         try:
             for statement in _SCHEMA:
                 connection.execute(statement)
             yield connection
         finally:
             connection.close()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting while another process (a server worker, an import) holds
+        its lock: DuckDB lets one process at a time open a file, and every call here holds it
+        only for one statement batch. Gives up after ``lock_wait_s`` with the lock error."""
+        deadline = time.monotonic() + self.lock_wait_s
+        delay = 0.01
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
     def load(
         self,
@@ -289,6 +307,15 @@ class ReadingsStore:
                 params,
             ).fetchall()
         return [(s, p, _aware(t), float(v), f, int(i)) for s, p, t, v, f, i in rows]
+
+    def years(self, site_codes: Sequence[str] | None = None) -> list[int]:
+        """The local (Asia/Shanghai) years that hold readings, ascending."""
+        where, params = _filters(site_codes, None)
+        sql = f"""SELECT DISTINCT CAST(EXTRACT(YEAR FROM observed_at + INTERVAL '8 hours')
+                                   AS INTEGER) AS y
+                  FROM readings WHERE {where} ORDER BY y"""
+        with self._connect() as con:
+            return [int(y) for (y,) in con.execute(sql, params).fetchall()]
 
     def loads(self) -> list[dict[str, Any]]:
         """Every load attempt, newest first."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from ecociv import monitoring
@@ -190,3 +194,31 @@ def test_the_service_checks_sites_against_the_register(db: Database, tmp_path: P
     assert partial.result.inserted == 3 and store.count() == 3
     (day,) = monitoring.daily_means(store, SYSTEM, site_code="QZ-W-01")
     assert (day.hours, day.mean) == (3, 11.0)
+
+
+def _hold_lock(path: str, seconds: float, ready: Any) -> None:
+    import duckdb
+
+    connection = duckdb.connect(path)
+    ready.set()
+    time.sleep(seconds)
+    connection.close()
+
+
+def test_a_store_waits_for_another_process_lock_and_gives_up_after_its_limit(
+    tmp_path: Path,
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    path = tmp_path / "locked.duckdb"
+    ReadingsStore(path).count()  # create the file
+    ready = context.Event()
+    holder = context.Process(target=_hold_lock, args=(str(path), 1.5, ready))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(duckdb.IOException, match="lock"):
+            ReadingsStore(path, lock_wait_s=0.2).count()
+        patient = ReadingsStore(path, lock_wait_s=30)
+        assert patient.count() == 0  # waited for the other process to let go
+    finally:
+        holder.join(30)
