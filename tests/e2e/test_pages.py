@@ -33,7 +33,15 @@ def test_every_navigation_link_opens(client: TestClient, role: Role) -> None:
 
 
 def test_public_sees_only_public_modules(client: TestClient) -> None:
-    assert nav_links(client.get("/").text) == ["/", "/map", "/orgs", "/results"]
+    assert nav_links(client.get("/").text) == [
+        "/",
+        "/map",
+        "/water",
+        "/air",
+        "/soil",
+        "/orgs",
+        "/results",
+    ]
 
 
 def test_admin_sees_every_module(client: TestClient) -> None:

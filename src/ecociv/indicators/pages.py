@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from ecociv import orgs
+from ecociv import monitoring, orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import (
@@ -18,10 +18,12 @@ from ecociv.adapters.http import (
     file_store,
     flash,
     get_db,
+    get_readings,
     redirect,
     render,
     require,
 )
+from ecociv.adapters.readings import ReadingsStore
 from ecociv.indicators import services
 from ecociv.indicators.model import (
     STATE_SCALE,
@@ -106,9 +108,11 @@ def indicator_page(
     request: Request,
     code: str,
     db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
     actor: Actor = Depends(require(Permission.INDICATOR_READ)),
 ) -> HTMLResponse:
-    """Definition, source, targets with history, and the series per county as a chart."""
+    """Definition, source, targets with history, the series per county as a chart, and for
+    environmental-quality indicators the figures computed from monitoring data."""
     item = services.get_indicator(db, actor, code)
     series = services.indicator_series(db, actor, code)
     units = orgs.list_org_units(db, actor)
@@ -133,6 +137,17 @@ def indicator_page(
         ),
     }
     years = sorted({y for d in series.values.values() for y in d})
+    figures: list[monitoring.QualityFigure] = []
+    figure_year = None
+    if code in monitoring.INFORMED_INDICATORS:
+        data_years = monitoring.data_years(store, actor)
+        figure_year = data_years[-1] if data_years else None
+        if figure_year is not None:
+            figures = [
+                f
+                for f in monitoring.quality_figures(db, store, actor, year=figure_year)
+                if f.indicator_code == code
+            ]
     return render(
         request,
         "indicators/indicator.html",
@@ -150,6 +165,10 @@ def indicator_page(
             and item.confirmation is Confirmation.CONFIRMED
             and item.comparator is not None,
             "scale": STATE_SCALE,
+            "figures": figures,
+            "figure_year": figure_year,
+            "figures_synthetic": bool(figures)
+            and any(s.is_synthetic for s in monitoring.list_sites(db, actor)),
         },
     )
 

@@ -29,8 +29,18 @@ from ecociv.monitoring.services import (
     monthly_means,
     site_codes,
 )
+from ecociv.monitoring.services.quality import (
+    INFORMED_INDICATORS,
+    QualityFigure,
+    data_years,
+    quality_figures,
+)
 
 __all__ = [
+    "INFORMED_INDICATORS",
+    "QualityFigure",
+    "data_years",
+    "quality_figures",
     "CONTROL_LEVEL_NAMES",
     "LAND_USE_NAMES",
     "WATER_BODY_NAMES",

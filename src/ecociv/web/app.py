@@ -42,6 +42,7 @@ from ecociv.kernel.errors import (
     ValidationError,
 )
 from ecociv.monitoring import api as monitoring_api
+from ecociv.monitoring import pages as monitoring_pages
 from ecociv.orgs import api as orgs_api
 from ecociv.orgs import pages as orgs_pages
 from ecociv.users import api as users_api
@@ -148,6 +149,7 @@ def _make_renderer(settings: Settings) -> Any:
                 PackageLoader("ecociv.users", "templates"),
                 PackageLoader("ecociv.indicators", "templates"),
                 PackageLoader("ecociv.assessment", "templates"),
+                PackageLoader("ecociv.monitoring", "templates"),
             ]
         ),
         autoescape=select_autoescape(["html"]),
@@ -245,6 +247,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         assessment_pages.router,
         assessment_api.router,
         monitoring_api.router,
+        monitoring_pages.router,
     ):
         app.include_router(router)
 

@@ -42,6 +42,9 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem(N_("Dashboard"), "/", Permission.DASHBOARD_VIEW),
     NavItem(N_("One map"), "/map", Permission.MAP_VIEW),
+    NavItem(N_("Water map"), "/water", Permission.MONITORING_READ),
+    NavItem(N_("Air quality"), "/air", Permission.MONITORING_READ),
+    NavItem(N_("Soil"), "/soil", Permission.MONITORING_READ),
     NavItem(N_("Organisation"), "/orgs", Permission.ORG_READ),
     NavItem(N_("Indicators"), "/indicators", Permission.INDICATOR_READ),
     NavItem(N_("Annual reports"), "/reports", Permission.REPORT_READ),

@@ -180,6 +180,29 @@ def test_sql_aggregates_equal_the_python_reference(store: ReadingsStore) -> None
     assert any(d.hours < 24 for d in days) and any(m.month == 3 for m in months)
 
 
+def test_hourly_rows_and_hourly_columns_agree_and_years_are_local(store: ReadingsStore) -> None:
+    assert load(store, fixture_with_gaps()).applied
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    end = datetime(2100, 1, 1, tzinfo=UTC)
+    rows = store.hourly(start=start, end=end)
+    sites = sorted({r[0] for r in rows})
+    parameters = sorted({r[1] for r in rows})
+    columns = store.hourly_columns(sites, parameters, start=start, end=end)
+    as_rows = sorted(
+        zip(
+            columns["site_code"].tolist(),
+            columns["parameter"].tolist(),
+            columns["local_hour"].astype("datetime64[us]").tolist(),
+            columns["mean"].tolist(),
+            columns["n"].tolist(),
+            strict=True,
+        )
+    )
+    assert as_rows == rows and len(rows) > 0
+    assert store.years() == sorted({r[2].year for r in rows})
+    assert store.hourly_columns([], parameters, start=start, end=end)["mean"].size == 0
+
+
 def test_the_service_checks_sites_against_the_register(db: Database, tmp_path: Path) -> None:
     monitoring.import_sites(db, SYSTEM, site_rows(db))
     store = ReadingsStore(tmp_path / "readings.duckdb")

@@ -55,6 +55,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -155,19 +156,42 @@ def hourly_grid(
         >>> grid.values["pm25"].shape, float(grid.values["pm25"][0, 3])
         ((1, 24), 12.0)
     """
+    listed = list(rows)
+    if not listed:
+        return hourly_grid_from_columns({}, sites, start_on, end_on)
+    codes, parameters, hours, means, _counts = zip(*listed, strict=True)
+    columns = {
+        "site_code": np.array(codes, dtype=object),
+        "parameter": np.array(parameters, dtype=object),
+        "local_hour": np.array(hours, dtype="datetime64[h]"),
+        "mean": np.array(means, dtype=np.float64),
+    }
+    return hourly_grid_from_columns(columns, sites, start_on, end_on)
+
+
+def _indices(values: npt.NDArray[Any], codes: Sequence[str]) -> IntArray:
+    """Position of each value in ``codes`` (−1 when absent), one lookup per distinct value."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    distinct, inverse = np.unique(values.astype(str), return_inverse=True)
+    where = {code: i for i, code in enumerate(codes)}
+    return np.array([where.get(str(v), -1) for v in distinct], dtype=np.int64)[inverse]
+
+
+def hourly_grid_from_columns(
+    columns: Mapping[str, npt.NDArray[Any]], sites: Sequence[str], start_on: date, end_on: date
+) -> HourlyGrid:
+    """:func:`hourly_grid` from columns (``site_code``, ``parameter``, ``local_hour``,
+    ``mean``), as :meth:`ecociv.adapters.readings.ReadingsStore.hourly_columns` returns them."""
     days = day_range(start_on, end_on)
     n_hours = days.size * HOURS_PER_DAY
     cube = np.full((len(HOURLY_PARAMETERS), len(sites), n_hours), np.nan)
-    listed = list(rows)
-    if listed and sites:
-        site_index = {code: i for i, code in enumerate(sites)}
-        parameter_index = {code: i for i, code in enumerate(HOURLY_PARAMETERS)}
-        codes, parameters, hours, means, _counts = zip(*listed, strict=True)
-        s = np.array([site_index.get(c, -1) for c in codes], dtype=np.int64)
-        p = np.array([parameter_index.get(c, -1) for c in parameters], dtype=np.int64)
+    if columns and sites and len(columns["mean"]):
+        s = _indices(columns["site_code"], sites)
+        p = _indices(columns["parameter"], HOURLY_PARAMETERS)
         origin = days[0].astype("datetime64[h]")
-        h = (np.array(hours, dtype="datetime64[h]") - origin).astype(np.int64)
-        v = np.array(means, dtype=np.float64)
+        h = (columns["local_hour"].astype("datetime64[h]") - origin).astype(np.int64)
+        v = np.asarray(columns["mean"], dtype=np.float64)
         keep = (s >= 0) & (p >= 0) & (h >= 0) & (h < n_hours) & np.isfinite(v)
         cube[p[keep], s[keep], h[keep]] = v[keep]
     return HourlyGrid(

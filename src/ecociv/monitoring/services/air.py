@@ -11,6 +11,7 @@ and so lie inside the day: no hour before the first day is read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ecociv import orgs
@@ -32,7 +33,7 @@ from ecociv.monitoring.rules.air import (
     air_year,
     area_daily,
     county_entry,
-    hourly_grid,
+    hourly_grid_from_columns,
     rank_counties,
     station_daily,
 )
@@ -73,8 +74,8 @@ def _daily(
     codes = [site.code for site in sites]
     start = datetime.combine(start_on, time(), LOCAL_ZONE)
     end = datetime.combine(end_on + timedelta(days=1), time(), LOCAL_ZONE)
-    rows = store.hourly(codes, HOURLY_PARAMETERS, start=start, end=end) if codes else []
-    return station_daily(hourly_grid(rows, codes, start_on, end_on))
+    columns = store.hourly_columns(codes, HOURLY_PARAMETERS, start=start, end=end)
+    return station_daily(hourly_grid_from_columns(columns, codes, start_on, end_on))
 
 
 def _area_stations(
@@ -172,11 +173,25 @@ def annual_air(
     year, from the area's daily values. ``edition`` ("2012" or "2026") must be given for 2026,
     the year the standards changed on 1 March."""
     ensure(actor, Permission.MONITORING_READ)
+    _check_year(year)
+    code, scope, sites = _area_stations(db, actor, county_code)
+    daily = _daily(store, sites, date(year, 1, 1), date(year, 12, 31))
+    return _air_year(code, scope, daily, sites, year, edition)
+
+
+def _check_year(year: int) -> None:
     if not 1970 <= year <= 2100:
         raise ValidationError(f"年份 {year} 超出范围 (year out of range 1970–2100)", field="year")
-    code, scope, sites = _area_stations(db, actor, county_code)
-    start_on, end_on = date(year, 1, 1), date(year, 12, 31)
-    daily = _daily(store, sites, start_on, end_on)
+
+
+def _air_year(
+    code: str,
+    scope: str,
+    daily: DailyValues,
+    sites: Sequence[SiteRecord],
+    year: int,
+    edition: str | None,
+) -> AirYear:
     area = area_daily(daily, [site.code for site in sites])
     synthetic = _synthetic(daily, sites)
     days = air_days(
@@ -195,12 +210,15 @@ def county_ranking(
     last with no values."""
     ensure(actor, Permission.MONITORING_READ)
     _check_period(start_on, end_on)
+    sites = list_sites(db, actor, kind=SiteKind.AIR_STATION.value)
+    return _ranking(db, _daily(store, sites, start_on, end_on), sites)
+
+
+def _ranking(db: Database, daily: DailyValues, sites: Sequence[SiteRecord]) -> list[CountyAirRank]:
     with db.reading() as session:
         counties = [
             unit for unit in orgs.list_org_units_in(session) if unit.level is orgs.OrgLevel.COUNTY
         ]
-    sites = list_sites(db, actor, kind=SiteKind.AIR_STATION.value)
-    daily = _daily(store, sites, start_on, end_on)
     entries = []
     for county in counties:
         members = [site for site in sites if site.county_code == county.code]
@@ -215,3 +233,37 @@ def county_ranking(
             )
         )
     return rank_counties(entries)
+
+
+@dataclass(frozen=True, slots=True)
+class AirOverview:
+    """A year of air quality for a county or the city, with the county ranking: what the air
+    page shows, computed from one read of every station's hourly values."""
+
+    days: list[AirDay]
+    annual: AirYear
+    ranking: list[CountyAirRank]
+
+
+def air_overview(
+    db: Database,
+    store: ReadingsStore,
+    actor: Actor,
+    *,
+    year: int,
+    county_code: str | None,
+    edition: str | None = None,
+) -> AirOverview:
+    """Daily AQI of the area through ``year``, its annual assessment and the ranking of the
+    counties for the year (the same definitions as :func:`area_days`, :func:`annual_air` and
+    :func:`county_ranking`)."""
+    ensure(actor, Permission.MONITORING_READ)
+    _check_year(year)
+    code, scope, members = _area_stations(db, actor, county_code)
+    everyone = list_sites(db, actor, kind=SiteKind.AIR_STATION.value)
+    daily = _daily(store, everyone, date(year, 1, 1), date(year, 12, 31))
+    return AirOverview(
+        days=_area_days(code, scope, daily, members),
+        annual=_air_year(code, scope, daily, members, year, edition),
+        ranking=_ranking(db, daily, everyone),
+    )

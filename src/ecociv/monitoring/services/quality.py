@@ -46,6 +46,16 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
+#: The indicators the figures inform.
+INFORMED_INDICATORS = ("N2019-07", "N2019-08", "N2019-27", "QZ-005")
+
+
+def data_years(store: ReadingsStore, actor: Actor) -> list[int]:
+    """The years that hold monitoring readings (Beijing time), ascending."""
+    ensure(actor, Permission.MONITORING_READ)
+    return store.years()
+
+
 def _air(
     area: str, year: int, ratio: float | None, pm25: float | None, days: int
 ) -> list[QualityFigure]:

@@ -107,6 +107,31 @@
     }).catch(function () {});
   }
 
+  /* 监测点位: water sections, drinking-water sources, air stations and soil points (public). */
+  var siteKinds = {
+    water_section: { zh: "地表水断面", en: "Water sections", colour: "#1e6fe0", href: "/water/sections/" },
+    drinking_water_source: { zh: "饮用水水源地", en: "Drinking-water sources", colour: "#0e9384", href: "/water/sections/" },
+    air_station: { zh: "空气监测站", en: "Air stations", colour: "#7a5af8", href: "/air#" },
+    soil_point: { zh: "土壤点位", en: "Soil points", colour: "#b54708", href: "/soil#" }
+  };
+  getJSON("/api/v1/monitoring/sites").then(function (sites) {
+    var groups = {};
+    sites.forEach(function (s) {
+      var kind = siteKinds[s.kind];
+      if (!kind || s.longitude == null) { return; }
+      if (!groups[s.kind]) { groups[s.kind] = L.layerGroup(); }
+      L.circleMarker([s.latitude, s.longitude], { radius: 6, color: "#ffffff", weight: 1.5, fillColor: kind.colour, fillOpacity: 0.95 })
+        .bindPopup("<strong><a href=\"" + kind.href + encodeURIComponent(s.code) + "\">" + esc(s.name) + "</a></strong><br>" +
+          esc(s.code) + " · " + esc(s.county_name_zh) + (s.river ? " · " + esc(s.river) : "") +
+          (s.is_synthetic ? "<br><em>" + esc(el.dataset.labelSynthetic) + "</em>" : ""))
+        .addTo(groups[s.kind]);
+    });
+    Object.keys(siteKinds).forEach(function (k) {
+      if (groups[k]) { control.addOverlay(groups[k], zh ? siteKinds[k].zh : siteKinds[k].en); }
+    });
+    el.dataset.sites = String(sites.length);
+  }).catch(function () {});
+
   if (allowed.enterprises) {
     getJSON("/api/v1/enterprises?page_size=500").then(function (page) {
       var group = L.layerGroup();
