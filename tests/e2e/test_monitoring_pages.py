@@ -194,3 +194,19 @@ def test_no_message_is_left_in_english_on_the_chinese_pages(client: TestClient) 
     ]
     left = sorted(m for m in messages for html in pages if m in html)
     assert left == []
+
+
+def test_an_indicator_page_shows_the_figures_the_monitoring_data_give(client: TestClient) -> None:
+    sign_in(client, "cityoffice")
+    html = client.get("/indicators/N2019-08").text
+    panel = html.split('id="monitoring-figures"', 1)[1].split("</section>", 1)[0]
+    assert "2025" in panel and "合成演示数据" in panel
+    city = re.findall(
+        r"<tr><td>衢州市</td><td>([^<]+)</td>\s*<td class=\"num\">([^<]+)</td>", panel
+    )
+    # every demo section is class III or better over 2025 (the June 劣V at the boundary
+    # section is one month; its year is III), so none is worse than V
+    figures = {measure: value.strip() for measure, value in city}
+    assert figures["水质达到或优于Ⅲ类比例"] == "100.0 %"
+    assert figures["劣Ⅴ类水体比例"] == "0.0 %"
+    assert 'id="monitoring-figures"' not in client.get("/indicators/QZ-036").text

@@ -129,3 +129,12 @@ def test_a_point_without_ph_or_items_is_not_judged_and_says_why() -> None:
         ],
     )
     assert (summary.points, summary.judged, summary.counts["严格管控"]) == (2, 1, 1)
+
+
+def test_reference_items_are_not_counted_as_over_the_target() -> None:
+    # fecal coliform 18000/L is over the class III limit 10000/L, but it is a reference item of
+    # the 2011 method: neither the class nor the items over the target include it
+    verdict = water.section_verdict("S", "2025", {"nh3n": 0.3, "fcoli": 18000.0}, target_class=3)
+    assert verdict.label == "II" and verdict.over_target == ()
+    worse = water.section_verdict("S", "2025", {"nh3n": 2.5, "fcoli": 18000.0}, target_class=3)
+    assert [e.item for e in worse.main_pollutants] == ["nh3n"]

@@ -10,8 +10,10 @@ Definitions (each cited; the standards engine :mod:`ecociv.standards.water` hold
   one sample a day that is the mean of the samples).
 - **Attainment** (达标): the section's class is as good as or better than its target class
   (the water-function target set for the section).
-- **Items over the target** (超标项目): items whose period mean exceeds the target class limit,
-  with the over-limit multiple (C − L) / L (GB 3838-2002 §5.1; not for temperature, pH, DO).
+- **Items over the target** (超标项目): routine items (the 21 of the 2011 method; fecal
+  coliform and total nitrogen are reference items) whose period mean exceeds the target class
+  limit, with the over-limit multiple (C − L) / L (GB 3838-2002 §5.1; not for temperature,
+  pH, DO).
 - **Main pollutants** (主要污染指标): when a section is worse than class III, the items over
   the class III limit ranked by over-limit multiple, the first three (2011 method §三(一)3).
 - **River / county** (河流、区域): share of sections with a class at III or better (优良, I–III)
@@ -111,13 +113,20 @@ def _item_name(code: str) -> str:
     return gb3838.water_items()[(gb3838.STANDARD, gb3838.EDITION, code)].name_zh
 
 
+def _routine(code: str) -> bool:
+    return gb3838.water_items()[(gb3838.STANDARD, gb3838.EDITION, code)].routine
+
+
 def _over(
     means: Mapping[str, float], against: int, water_body: str, *, only_over: bool = True
 ) -> list[Exceedance]:
-    if not means:
+    """Items over the limits of class ``against``: the routine items of the 2011 method only
+    (temperature, total nitrogen and fecal coliform are reference items, not assessed)."""
+    routine = {code: value for code, value in means.items() if _routine(code)}
+    if not routine:
         return []
     multiples = gb3838.exceedances(
-        {code: [value] for code, value in means.items()}, against, water_body=water_body
+        {code: [value] for code, value in routine.items()}, against, water_body=water_body
     )
     found = [
         Exceedance(code, _item_name(code), means[code], float(array[0]))
