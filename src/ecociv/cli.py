@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ecociv import demo as demo_data
-from ecociv import indicators, orgs
+from ecociv import indicators, orgs, sources
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
@@ -20,10 +20,13 @@ from ecociv.adapters.readings import ReadingsStore
 from ecociv.assessment.cli import assess as assess_command
 from ecociv.audit.cli import app as audit_app
 from ecociv.config import Settings, get_settings
+from ecociv.hj212_cli import app as hj212_app
 from ecociv.kernel import Actor, EcocivError, Role
 from ecociv.kernel.cli_context import CliContext
 from ecociv.monitoring.cli import app as monitoring_app
 from ecociv.orgs.cli import app as enterprise_app
+from ecociv.receiver import cli as receiver_cli
+from ecociv.sources.cli import app as sources_app
 from ecociv.standards_cli import app as standards_app
 from ecociv.users.cli import tokens_app, users_app
 
@@ -37,8 +40,12 @@ app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(enterprise_app, name="enterprise")
 app.add_typer(standards_app, name="standards")
+app.add_typer(hj212_app, name="hj212")
 app.add_typer(monitoring_app, name="monitoring")
+app.add_typer(sources_app, name="sources")
 app.command("assess")(assess_command)
+app.command("receiver")(receiver_cli.receiver)
+app.command("simulate-devices")(receiver_cli.simulate_devices)
 console = Console()
 
 
@@ -113,6 +120,22 @@ def demo(
             f"demo readings: {readings.inserted} synthetic readings loaded ({by_medium}); "
             "invented for the demo, not measurements"
         )
+    registry = demo_data.load_demo_sources(ctx.obj.db, ctx.obj.actor)
+    print(
+        f"demo pollution sources: {registry['outlets']} synthetic outlets, "
+        f"{registry['devices']} synthetic devices registered"
+    )
+    traffic = receiver_cli.demo_traffic(
+        ctx.obj.db, ctx.obj.readings, _settings().var_dir / "frames", now=datetime.now(UTC)
+    )
+    if traffic is None:
+        print("demo device traffic: already played, nothing changed")
+    else:
+        print(
+            f"demo device traffic: {traffic.answered} synthetic HJ 212 frames received and "
+            f"answered ({traffic.corrupted} sent with a bad CRC and refused)"
+        )
+        sources.evaluate_all(ctx.obj.db, ctx.obj.readings, datetime.now(UTC))
     settings = _settings()
     table = Table(title=f"演示账户 Demo logins (password / 密码: {demo_data.DEMO_PASSWORD})")
     table.add_column("username")

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     default_locale: str = "zh_CN"
     log_level: str = "info"
+    receiver_host: str = Field(default="0.0.0.0", description="HJ 212 receiver address")  # noqa: S104
+    receiver_port: int = Field(default=9212, description="HJ 212 receiver TCP port")
+    receiver_process_seconds: float = Field(
+        default=0.5, description="how often logged frames are moved into the readings store"
+    )
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

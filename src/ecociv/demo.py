@@ -17,6 +17,7 @@ from ecociv.demo_monitoring import (
     loaded_demo_media,
 )
 from ecociv.kernel import Actor, NotFoundError, Role
+from ecociv.sources.demo import load_sources_demo
 
 #: Printed by `ecociv demo`; for the local demo only, never for a real installation.
 DEMO_PASSWORD = "Quzhou-demo-2026"
@@ -105,6 +106,13 @@ def load_demo(db: Database, actor: Actor) -> dict[str, int]:
         "reports": reports,
         "monitoring_sites": sites,
     }
+
+
+def load_demo_sources(db: Database, actor: Actor) -> dict[str, int]:
+    """The synthetic pollution-source registry (restaurants, outlets, devices, permit limits);
+    idempotent. Kept apart from :func:`load_demo`, which the test template database uses, so
+    tests of the registry start from an empty one."""
+    return load_sources_demo(db, actor)
 
 
 def load_demo_readings(store: ReadingsStore, actor: Actor) -> MonitoringDemoResult | None:

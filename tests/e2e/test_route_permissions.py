@@ -132,6 +132,20 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/monitoring/air/stations/{code}/days"): ALL,
     ("GET", "/api/v1/monitoring/air/annual"): ALL,
     ("GET", "/api/v1/monitoring/air/ranking"): ALL,
+    ("GET", "/api/v1/sources/outlets"): STAFF,
+    ("GET", "/api/v1/sources/outlets/{code}"): STAFF,
+    ("GET", "/api/v1/sources/devices"): STAFF,
+    ("GET", "/api/v1/sources/limits"): STAFF,
+    ("POST", "/api/v1/sources/import"): CITY,
+    ("GET", "/api/v1/sources/warnings"): STAFF,
+    ("GET", "/api/v1/sources/warnings/{warning_id}"): STAFF,
+    ("POST", "/api/v1/sources/warnings/{warning_id}/actions"): WRITERS,
+    ("GET", "/api/v1/sources/compliance"): STAFF,
+    ("GET", "/api/v1/sources/programme"): STAFF,
+    ("GET", "/sources"): STAFF,
+    ("GET", "/sources/outlets/{code}"): STAFF,
+    ("GET", "/sources/warnings"): STAFF,
+    ("POST", "/sources/warnings/{warning_id}"): WRITERS,
     ("POST", "/logout"): STAFF,  # last: it ends the session
 }
 #: Framework routes outside the permission gate: the API description is public.
@@ -207,6 +221,7 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         .replace("{token_id}", "999999")
         .replace("{evidence_id}", "999999")
         .replace("{load_id}", "999999")
+        .replace("{warning_id}", "999999")
         .replace("{year}", "2023")
         .replace("{report_id}", str(report_for(client, role)))
     )

@@ -61,6 +61,9 @@ class Permission(StrEnum):
     PUBLIC_RESULTS = "results.public"
     MONITORING_READ = "monitoring.read"
     MONITORING_WRITE = "monitoring.write"
+    SOURCE_READ = "source.read"
+    SOURCE_MANAGE = "source.manage"
+    WARNING_HANDLE = "warning.handle"
 
 
 _ALL_SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
@@ -92,6 +95,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.PUBLIC_RESULTS: frozenset(Role),
     Permission.MONITORING_READ: frozenset(Role),  # site lists are public information
     Permission.MONITORING_WRITE: _CITY,
+    # pollution-source online monitoring: never public; county and enterprise scope in services
+    Permission.SOURCE_READ: _ALL_SIGNED_IN,
+    Permission.SOURCE_MANAGE: _CITY,
+    Permission.WARNING_HANDLE: frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.COUNTY_OFFICER}),
 }
 
 

@@ -5,6 +5,7 @@ from ecociv.audit import tables as audit_tables
 from ecociv.indicators import tables as indicators_tables
 from ecociv.monitoring import tables as monitoring_tables
 from ecociv.orgs import tables as orgs_tables
+from ecociv.sources import tables as sources_tables
 from ecociv.users import tables as users_tables
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "indicators_tables",
     "monitoring_tables",
     "orgs_tables",
+    "sources_tables",
     "users_tables",
 ]

@@ -45,6 +45,8 @@ from ecociv.monitoring import api as monitoring_api
 from ecociv.monitoring import pages as monitoring_pages
 from ecociv.orgs import api as orgs_api
 from ecociv.orgs import pages as orgs_pages
+from ecociv.sources import api as sources_api
+from ecociv.sources import pages as sources_pages
 from ecociv.users import api as users_api
 from ecociv.users import pages as users_pages
 from ecociv.web import pages as shell_pages
@@ -150,6 +152,7 @@ def _make_renderer(settings: Settings) -> Any:
                 PackageLoader("ecociv.indicators", "templates"),
                 PackageLoader("ecociv.assessment", "templates"),
                 PackageLoader("ecociv.monitoring", "templates"),
+                PackageLoader("ecociv.sources", "templates"),
             ]
         ),
         autoescape=select_autoescape(["html"]),
@@ -248,6 +251,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         assessment_api.router,
         monitoring_api.router,
         monitoring_pages.router,
+        sources_api.router,
+        sources_pages.router,
     ):
         app.include_router(router)
 

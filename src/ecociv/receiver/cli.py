@@ -1,0 +1,175 @@
+"""Commands: ``ecociv receiver`` (run the HJ 212 TCP receiver) and ``ecociv simulate-devices``
+(play synthetic devices against a receiver)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import signal
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+from ecociv.adapters.db import Database
+from ecociv.adapters.framelog import FrameLog
+from ecociv.adapters.readings import ReadingsStore
+from ecociv.config import get_settings
+from ecociv.kernel.clock import SHANGHAI as BEIJING
+from ecociv.receiver.backend import SourcesBackend
+from ecociv.receiver.server import Receiver, run_async
+from ecociv.receiver.simulator import Faults, SimDevice, SimResult, play
+
+
+def demo_devices() -> list[SimDevice]:
+    """The synthetic demo devices (MN, password, kind) registered by ``ecociv demo``."""
+    text = resources.files("ecociv.sources").joinpath("data/demo_devices.csv").read_text("utf-8")
+    return [
+        SimDevice(row["mn"], row["password"], row["kind"])
+        for row in csv.DictReader(text.splitlines())
+    ]
+
+
+async def _serve(
+    host: str, port: int, var_dir: Path, database_url: str, process_seconds: float
+) -> None:
+    db = Database(database_url)
+    store = ReadingsStore(var_dir / "readings.duckdb")
+    receiver = Receiver(
+        SourcesBackend(db, store),
+        FrameLog(var_dir / "frames"),
+        process_interval=process_seconds,
+    )
+    server = await receiver.start(host, port)
+    print(f"HJ 212 receiver listening on {host}:{receiver.port} (frame log {var_dir / 'frames'})")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        await stop.wait()
+    await receiver.stop()
+    db.dispose()
+    counts = {
+        name: receiver.stats.total(name)
+        for name in ("ok", "duplicate", "bad_crc", "bad_format", "refused_auth")
+    }
+    print(f"stopped; frames: {counts}; junk: {dict(receiver.stats.junk)}")
+
+
+def receiver(
+    host: str = typer.Option("", help="address (default ECOCIV_RECEIVER_HOST)"),
+    port: int = typer.Option(0, help="TCP port (default ECOCIV_RECEIVER_PORT, 9212)"),
+) -> None:
+    """Run the HJ 212 receiver: frames are logged durably, answered (9014/9013 when asked),
+    stored in the readings store and checked for warnings. Ctrl+C stops it cleanly."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    asyncio.run(
+        _serve(
+            host or settings.receiver_host,
+            port or settings.receiver_port,
+            settings.var_dir,
+            settings.database_url,
+            settings.receiver_process_seconds,
+        )
+    )
+
+
+def simulate_devices(
+    count: int = typer.Option(5, "--count", min=1, help="how many demo devices to play"),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(0, help="receiver port (default ECOCIV_RECEIVER_PORT)"),
+    hours: int = typer.Option(24, min=1, help="hours of data per device"),
+    start: str = typer.Option("", help="first hour, YYYY-MM-DDTHH (Beijing; default: hours ago)"),
+    crc_errors: float = typer.Option(0.0, help="share of frames first sent with a bad CRC"),
+    split: float = typer.Option(0.0, help="share of frames written in pieces"),
+    exceed: float = typer.Option(0.0, help="share of hours over the usual level"),
+    offline: str = typer.Option("", help="hours without data, e.g. 5-8"),
+    stuck_from: int = typer.Option(-1, help="hour from which values stop changing"),
+    seed: int = typer.Option(1),
+) -> None:
+    """Play synthetic demo devices (labelled synthetic) against a running receiver."""
+    devices = demo_devices()[:count]
+    if len(devices) < count:
+        print(f"only {len(devices)} synthetic demo devices are registered; playing those")
+    first = (
+        datetime.fromisoformat(start).replace(tzinfo=BEIJING)
+        if start
+        else (datetime.now(BEIJING) - timedelta(hours=hours)).replace(
+            minute=0, second=0, microsecond=0
+        )
+    )
+    gap: frozenset[int] = frozenset()
+    if offline:
+        low, _, high = offline.partition("-")
+        gap = frozenset(range(int(low), int(high or low) + 1))
+    faults = Faults(
+        crc_error_rate=crc_errors,
+        split_rate=split,
+        exceed_rate=exceed,
+        offline_hours=gap,
+        stuck_from=stuck_from if stuck_from >= 0 else None,
+    )
+    result = run_async(
+        lambda: play(
+            host,
+            port or get_settings().receiver_port,
+            devices,
+            start=first,
+            hours=hours,
+            faults=faults,
+            seed=seed,
+        )
+    )
+    print(
+        f"synthetic devices {len(devices)}: sent {result.sent}, answered {result.answered}, "
+        f"unanswered {result.unanswered}, resent {result.resent}, "
+        f"sent with a bad CRC {result.corrupted}"
+    )
+    if result.unanswered:
+        raise typer.Exit(1)
+
+
+#: Hours of synthetic device traffic the demo plays (ending at the current hour).
+DEMO_HOURS = 48
+
+
+def demo_traffic(
+    db: Database, store: ReadingsStore, folder: Path, *, now: datetime, hours: int = DEMO_HOURS
+) -> SimResult | None:
+    """Play the synthetic demo devices through an in-process receiver for the last ``hours``
+    hours, with faults the warning centre should show: a few frames with a bad CRC or written
+    in pieces, some hours over the permit, one analyser stuck and one device gone offline.
+    Skipped when the store already holds device data (so ``ecociv demo`` twice adds nothing)."""
+    if any(load["source"] == "hj212" for load in store.loads()):
+        return None
+    devices = demo_devices()
+    start = (now.astimezone(BEIJING) - timedelta(hours=hours)).replace(
+        minute=0, second=0, microsecond=0
+    )
+
+    async def run() -> SimResult:
+        receiver = Receiver(SourcesBackend(db, store), FrameLog(folder), process_interval=0.2)
+        await receiver.start("127.0.0.1", 0)
+        plain = Faults(crc_error_rate=0.03, split_rate=0.2, exceed_rate=0.04)
+        results = await asyncio.gather(
+            play("127.0.0.1", receiver.port, devices[:-2], start=start, hours=hours,
+                 faults=plain, seed=7),
+            play("127.0.0.1", receiver.port, devices[-2:-1], start=start, hours=hours,
+                 faults=Faults(stuck_from=hours - 10), seed=7),
+            play("127.0.0.1", receiver.port, devices[-1:], start=start, hours=hours,
+                 faults=Faults(offline_hours=frozenset(range(hours - 8, hours))), seed=7),
+        )  # fmt: skip
+        await receiver.stop()
+        total = SimResult()
+        for result in results:
+            total.sent += result.sent
+            total.answered += result.answered
+            total.unanswered += result.unanswered
+            total.corrupted += result.corrupted
+        return total
+
+    return run_async(run)

@@ -1,0 +1,55 @@
+"""Pollution-source online monitoring (污染源在线监控): outlets, devices and permit limits;
+frames from the HJ 212 receiver into the readings store; warnings and their lifecycle; the
+county compliance summary and the VOCs / catering programme."""
+
+from ecociv.sources.model import (
+    DeviceAuth,
+    DeviceFrame,
+    DeviceStatus,
+    FrameValue,
+    OutletKind,
+    StoreOutcome,
+    WarningRecord,
+    WarningRule,
+    WarningState,
+)
+from ecociv.sources.rules.warnings import WarningSettings
+from ecociv.sources.services import (
+    CheckSummary,
+    EvaluationOutcome,
+    Programme,
+    WebhookNotifier,
+    authenticate_device,
+    device_status,
+    evaluate_all,
+    evaluate_device,
+    import_registry,
+    record_device_activity,
+    store_frames,
+    vocs_catering_programme,
+)
+
+__all__ = [
+    "CheckSummary",
+    "DeviceAuth",
+    "DeviceFrame",
+    "DeviceStatus",
+    "EvaluationOutcome",
+    "FrameValue",
+    "OutletKind",
+    "Programme",
+    "StoreOutcome",
+    "WarningRecord",
+    "WarningRule",
+    "WarningSettings",
+    "WarningState",
+    "WebhookNotifier",
+    "authenticate_device",
+    "device_status",
+    "evaluate_all",
+    "evaluate_device",
+    "import_registry",
+    "record_device_activity",
+    "store_frames",
+    "vocs_catering_programme",
+]

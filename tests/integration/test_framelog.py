@@ -1,0 +1,61 @@
+"""The durable frame log: appends survive a reopen, a torn last line is never read, the tail
+reads only what is new, and processed segments are removed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ecociv.adapters.framelog import FrameLog
+
+
+def test_appends_are_numbered_and_survive_a_reopen(tmp_path: Path) -> None:
+    log = FrameLog(tmp_path)
+    assert log.append_many([{"mn": "A"}, {"mn": "B"}]) == [1, 2]
+    log.close()
+    with FrameLog(tmp_path) as again:
+        assert again.append_many([{"mn": "C"}]) == [3]
+        assert [r["mn"] for r in again.after(0)] == ["A", "B", "C"]
+        assert [r["seq"] for r in again.after(2)] == [3]
+
+
+def test_a_torn_last_line_is_not_read(tmp_path: Path) -> None:
+    log = FrameLog(tmp_path)
+    log.append_many([{"mn": "A"}])
+    log.close()
+    segment = next(tmp_path.glob("frames-*.jsonl"))
+    with open(segment, "a", encoding="utf-8") as handle:
+        handle.write('{"mn": "B", "se')  # the process died mid-write
+    with FrameLog(tmp_path) as reopened:
+        assert [r["mn"] for r in reopened.after(0)] == ["A"]
+        assert reopened.tail(0).read() == [{"mn": "A", "seq": 1}]
+        assert reopened.append_many([{"mn": "C"}]) == [2]  # starts on a line of its own
+        assert [r["mn"] for r in reopened.after(0)] == ["A", "C"]
+
+
+def test_the_tail_reads_only_new_records_across_segments(tmp_path: Path) -> None:
+    log = FrameLog(tmp_path, segment_bytes=60)  # a new segment every two records or so
+    tail = log.tail(0)
+    request_close = log.close
+    log.append_many([{"n": i} for i in range(3)])
+    assert [r["n"] for r in tail.read()] == [0, 1, 2]
+    assert tail.read() == []
+    for i in range(3, 9):
+        log.append_many([{"n": i}])
+    assert len(list(tmp_path.glob("frames-*.jsonl"))) > 1
+    assert [r["n"] for r in tail.read(limit=4)] == [3, 4, 5, 6]
+    assert [r["n"] for r in tail.read()] == [7, 8]
+    request_close()
+
+
+def test_a_checkpoint_removes_processed_segments_and_bounds_replay(tmp_path: Path) -> None:
+    log = FrameLog(tmp_path, segment_bytes=60)
+    for i in range(8):
+        log.append_many([{"n": i}])
+    before = len(list(tmp_path.glob("frames-*.jsonl")))
+    log.set_checkpoint(6)
+    assert len(list(tmp_path.glob("frames-*.jsonl"))) < before
+    assert log.checkpoint() == 6
+    log.close()
+    with FrameLog(tmp_path, segment_bytes=60) as reopened:
+        assert [r["seq"] for r in reopened.after(reopened.checkpoint())] == [7, 8]
+        assert reopened.append_many([{"n": 8}]) == [9]
