@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from ecociv import monitoring, orgs
+from ecociv import monitoring, orgs, sources
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import (
@@ -33,7 +33,16 @@ from ecociv.indicators.model import (
     ReportRef,
 )
 from ecociv.indicators.rules import confirmation_counts
-from ecociv.kernel import Actor, EcocivError, Permission, Role, ValidationError, can
+from ecociv.kernel import (
+    Actor,
+    EcocivError,
+    Permission,
+    Role,
+    SystemClock,
+    ValidationError,
+    can,
+)
+from ecociv.kernel.clock import to_local
 
 router = APIRouter(include_in_schema=False)
 
@@ -148,6 +157,10 @@ def indicator_page(
                 for f in monitoring.quality_figures(db, store, actor, year=figure_year)
                 if f.indicator_code == code
             ]
+    elif code in sources.PROGRAMME_INDICATORS and can(actor, Permission.SOURCE_READ):
+        now = SystemClock().now()
+        figure_year = to_local(now).year
+        figures = [f for f in sources.programme_figures(db, actor, now) if f.indicator_code == code]
     return render(
         request,
         "indicators/indicator.html",

@@ -15,6 +15,7 @@ from ecociv.sources.model import (
 )
 from ecociv.sources.rules.warnings import WarningSettings
 from ecociv.sources.services import (
+    PROGRAMME_INDICATORS,
     CheckSummary,
     EvaluationOutcome,
     Programme,
@@ -24,6 +25,7 @@ from ecociv.sources.services import (
     evaluate_all,
     evaluate_device,
     import_registry,
+    programme_figures,
     record_device_activity,
     store_frames,
     vocs_catering_programme,
@@ -51,5 +53,7 @@ __all__ = [
     "import_registry",
     "record_device_activity",
     "store_frames",
+    "PROGRAMME_INDICATORS",
+    "programme_figures",
     "vocs_catering_programme",
 ]

@@ -21,11 +21,13 @@ from ecociv.sources.services.registry import (
     read_scope,
 )
 from ecociv.sources.services.summary import (
+    PROGRAMME_INDICATORS,
     CountyCompliance,
     Programme,
     ProgrammeEntry,
     compliance_summary,
     outlet_hourly,
+    programme_figures,
     vocs_catering_programme,
 )
 from ecociv.sources.services.warnings import (
@@ -79,5 +81,7 @@ __all__ = [
     "record_device_activity",
     "resolve",
     "store_frames",
+    "PROGRAMME_INDICATORS",
+    "programme_figures",
     "vocs_catering_programme",
 ]

@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ecociv import orgs
+from ecociv import monitoring, orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, NotFoundError
+from ecociv.kernel.clock import SHANGHAI
 from ecociv.sources.model import HourlyPoint, OutletKind
 from ecociv.sources.rules import RawReading, compliance, hourly_points
 from ecociv.sources.services.registry import (
@@ -186,3 +187,49 @@ def outlet_hourly(
     for point in hourly_points(raw):
         by_code[point.code].append(point)
     return dict(sorted(by_code.items()))
+
+
+#: The plan targets the programme figures inform (二(三)2).
+PROGRAMME_INDICATORS = ("QZ-019", "QZ-025")
+
+
+def programme_figures(db: Database, actor: Actor, now: datetime) -> list[monitoring.QualityFigure]:
+    """The VOCs / catering programme as figures for the indicator pages, per county and for
+    the city: QZ-019, the share of key VOCs enterprises with online monitoring connected
+    (reported within the last 24 hours); QZ-025, restaurants with automatic monitoring
+    connected, out of those registered."""
+    programme = vocs_catering_programme(db, actor, now)
+    year = now.astimezone(SHANGHAI).year
+    areas = sorted({e.county_name_zh for e in [*programme.vocs, *programme.catering]})
+    figures: list[monitoring.QualityFigure] = []
+    for area in [*areas, "衢州市"]:
+        vocs = [e for e in programme.vocs if area in ("衢州市", e.county_name_zh)]
+        food = [e for e in programme.catering if area in ("衢州市", e.county_name_zh)]
+        linked = sum(e.connected for e in vocs)
+        figures.append(
+            monitoring.QualityFigure(
+                "QZ-019",
+                "VOCs 重点企业在线监控联网率",
+                "Key VOCs enterprises connected",
+                area,
+                year,
+                round(linked / len(vocs) * 100, 1) if vocs else None,
+                "%",
+                f"{linked}/{len(vocs)} 家重点企业 24 小时内有在线数据",
+                len(vocs),
+            )
+        )
+        figures.append(
+            monitoring.QualityFigure(
+                "QZ-025",
+                "已联网的餐饮油烟自动监测点",
+                "Restaurants with automatic monitoring connected",
+                area,
+                year,
+                float(sum(e.connected for e in food)),
+                "个",
+                f"已登记 {len(food)} 个餐饮油烟排放口，24 小时内有数据的计为联网",
+                len(food),
+            )
+        )
+    return figures
