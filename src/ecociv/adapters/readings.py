@@ -297,10 +297,22 @@ class ReadingsStore:
             return int(found[0]) if found else 0
 
     def readings(
-        self, site_code: str | Sequence[str] | None = None, parameter: str | None = None
+        self,
+        site_code: str | Sequence[str] | None = None,
+        parameter: str | None = None,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
     ) -> list[tuple[str, str, datetime, float, str, int]]:
-        """Stored readings (site, parameter, observed_at UTC, value, flag, load_id)."""
+        """Stored readings (site, parameter, observed_at UTC, value, flag, load_id), observed in
+        [start, end) when given (aware instants)."""
         where, params = _filters(site_code, parameter)
+        if start is not None:
+            where += " AND observed_at >= ?"
+            params.append(_utc_naive(start))
+        if end is not None:
+            where += " AND observed_at < ?"
+            params.append(_utc_naive(end))
         with self._connect() as con:
             rows = con.execute(
                 "SELECT site_code, parameter, observed_at, value, flag, load_id FROM readings"

@@ -8,15 +8,9 @@ sheet's own (the header is row 1).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
-from ecociv.kernel import ValidationError
+from ecociv.adapters import tables
 
 #: Chinese column names accepted for each column code.
 COLUMN_NAMES: Mapping[str, tuple[str, ...]] = {
@@ -40,65 +34,7 @@ COLUMN_NAMES: Mapping[str, tuple[str, ...]] = {
     "flag": ("数据标记", "标记"),
 }
 
-_XLSX_MAGIC = b"PK\x03\x04"
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _rename(header: Sequence[str], wanted: Sequence[str]) -> list[str]:
-    by_name = {
-        name: code for code, names in COLUMN_NAMES.items() if code in wanted for name in names
-    }
-    return [h if h in wanted else by_name.get(h, h) for h in header]
-
-
-def _xlsx_rows(data: bytes) -> tuple[list[str], list[list[object]]]:
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ValidationError(f"不是有效的 Excel 文件 (.xlsx)：{exc}", field="file") from None
-    sheet = book.worksheets[0]
-    rows: list[list[object]] = [list(row) for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    if not rows:
-        raise ValidationError(f"工作表“{sheet.title}”为空 (empty sheet)", field="file")
-    return [_text(h) for h in rows[0]], rows[1:]
-
-
-def _csv_rows(data: bytes) -> tuple[list[str], list[list[object]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"文件不是 UTF-8 编码的 CSV，第 {exc.start} 字节无法解码 "
-            f"(file is not UTF-8 CSV: byte {exc.start})",
-            field="file",
-        ) from None
-    rows: list[list[object]] = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
-    if not rows:
-        raise ValidationError("文件为空 (empty file)", field="file")
-    return [_text(h) for h in rows[0]], rows[1:]
-
 
 def read_table(data: bytes, wanted: Sequence[str], required: Sequence[str]) -> list[dict[str, str]]:
-    """The rows of an uploaded table (CSV or .xlsx, told apart by content) keyed by column code;
-    Chinese column names are mapped to their codes. Blank rows inside a sheet are kept so that
-    row numbers match the file (header = row 1); ValidationError names a missing column."""
-    header, body = _xlsx_rows(data) if data.startswith(_XLSX_MAGIC) else _csv_rows(data)
-    header = _rename(header, wanted)
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise ValidationError(f"缺少列 {', '.join(missing)} (missing column(s))", field="file")
-    while body and all(v is None or v == "" for v in body[-1]):
-        body.pop()
-    return [{h: _text(v) for h, v in zip(header, row, strict=False) if h} for row in body]
+    """The rows of an uploaded sites or readings table (CSV or .xlsx) keyed by column code."""
+    return tables.read_table(data, wanted, required, COLUMN_NAMES)

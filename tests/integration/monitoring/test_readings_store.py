@@ -201,6 +201,12 @@ def test_hourly_rows_and_hourly_columns_agree_and_years_are_local(store: Reading
     assert as_rows == rows and len(rows) > 0
     assert store.years() == sorted({r[2].year for r in rows})
     assert store.hourly_columns([], parameters, start=start, end=end)["mean"].size == 0
+    everything = store.readings()
+    middle = everything[len(everything) // 2][2]
+    later = store.readings(start=middle)
+    earlier = store.readings(end=middle)
+    assert later == [r for r in everything if r[2] >= middle] and later
+    assert earlier == [r for r in everything if r[2] < middle] and earlier
 
 
 def test_the_service_checks_sites_against_the_register(db: Database, tmp_path: Path) -> None:

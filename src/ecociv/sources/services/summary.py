@@ -62,10 +62,9 @@ def compliance_summary(
     by_outlet: dict[str, list[RawReading]] = defaultdict(list)
     if outlets:
         for site, parameter, observed_at, value, flag, _ in store.readings(
-            [o.code for o in outlets]
+            [o.code for o in outlets], start=start, end=end
         ):
-            if start <= observed_at < end:
-                by_outlet[site].append(RawReading(parameter, observed_at, value, flag))
+            by_outlet[site].append(RawReading(parameter, observed_at, value, flag))
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for outlet in outlets:
         judged = compliance(hourly_points(by_outlet.get(outlet.code, [])), limits[outlet.code])
@@ -180,8 +179,9 @@ def outlet_hourly(
         raise NotFoundError(f"没有编码为 {outlet_code} 的排放口 (no such outlet)", field="code")
     raw = [
         RawReading(parameter, observed_at, value, flag)
-        for _s, parameter, observed_at, value, flag, _l in store.readings(outlet_code)
-        if start <= observed_at < end
+        for _s, parameter, observed_at, value, flag, _l in store.readings(
+            outlet_code, start=start, end=end
+        )
     ]
     by_code: dict[str, list[HourlyPoint]] = defaultdict(list)
     for point in hourly_points(raw):

@@ -191,8 +191,9 @@ def _load_device(session: Session, mn: str) -> _Device:
 def _recent_readings(store: ReadingsStore, outlet_code: str, since: datetime) -> list[RawReading]:
     return [
         RawReading(parameter, observed_at, value, flag)
-        for _site, parameter, observed_at, value, flag, _load in store.readings(outlet_code)
-        if observed_at >= since
+        for _site, parameter, observed_at, value, flag, _load in store.readings(
+            outlet_code, start=since
+        )
     ]
 
 
