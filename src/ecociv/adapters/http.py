@@ -10,6 +10,7 @@ token.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -38,6 +39,12 @@ def get_db(request: Request) -> Database:
     """The application's database."""
     db: Database = request.app.state.db
     return db
+
+
+def script_json(data: Any) -> str:
+    """JSON for a ``<script type="application/json">`` block: every ``<`` escaped, so no text
+    in the data (a name with ``</script>``) can end the block."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def get_readings(request: Request) -> ReadingsStore:

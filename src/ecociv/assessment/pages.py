@@ -12,7 +12,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from ecociv import indicators, orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import XLSX_TYPE, download, flash, get_db, redirect, render, require
+from ecociv.adapters.http import (
+    XLSX_TYPE,
+    download,
+    flash,
+    get_db,
+    redirect,
+    render,
+    require,
+    script_json,
+)
 from ecociv.assessment import documents, services
 from ecociv.assessment.schemas import scheme_item_out
 from ecociv.kernel import (
@@ -33,11 +42,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FIRST_YEAR = 2017
 #: Chart order of attainment statuses (bottom to top of a stacked bar).
 STATUS_ORDER = ("attained", "not_attained", "no_data", "not_applicable")
-
-
-def _json(data: Any) -> str:
-    """JSON for a ``<script type="application/json">`` block (no ``</script>`` inside)."""
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _years(db: Database, actor: Actor) -> tuple[int, list[int]]:
@@ -100,7 +104,7 @@ def overview(
             "reported": reported,
             "cells": cells,
             "numeric": numeric,
-            "chart_json": _json(chart),
+            "chart_json": script_json(chart),
             "area_en": {
                 i.indicator.area_zh: i.indicator.area_en
                 for i in city.items
@@ -224,7 +228,7 @@ def _scheme_context(
         "scored": scored,
         "scheme": scheme,
         "include_pending": include_pending,
-        "chart_json": _json(chart),
+        "chart_json": script_json(chart),
         "items_text": items_text
         if items_text is not None
         else json.dumps([scheme_item_out(i) for i in scheme.items], ensure_ascii=False, indent=2),
@@ -460,6 +464,6 @@ def public_indicator(
             "series": series,
             "units": units,
             "years": years,
-            "chart_json": _json(chart),
+            "chart_json": script_json(chart),
         },
     )

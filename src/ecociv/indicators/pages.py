@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -22,6 +21,7 @@ from ecociv.adapters.http import (
     redirect,
     render,
     require,
+    script_json,
 )
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.indicators import services
@@ -171,7 +171,7 @@ def indicator_page(
             "years": years,
             "current": [t for t in history if t.is_current],
             "history": history,
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_json": script_json(chart),
             "may_confirm": can(actor, Permission.FRAMEWORK_MANAGE)
             and item.confirmation is not Confirmation.CONFIRMED,
             "may_set_targets": can(actor, Permission.TARGET_MANAGE)

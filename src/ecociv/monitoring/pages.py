@@ -10,7 +10,6 @@ and hands its chart and map data to the scripts in ``<script type="application/j
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -20,7 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, get_readings, render, require
+from ecociv.adapters.http import get_db, get_readings, render, require, script_json
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission, SystemClock
 from ecociv.kernel.clock import to_local
@@ -81,11 +80,6 @@ STATISTIC_EN = {
     "p90_mda8": "90th percentile of daily maximum 8-h means",
 }
 NO_AQI_COLOUR = "#d0d5dd"
-
-
-def _json(data: Any) -> str:
-    """JSON for a ``<script type="application/json">`` block (no ``</script>`` inside)."""
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _this_year() -> int:
@@ -218,7 +212,7 @@ def water_map(
             "by_river": water.water_summary(db, store, actor, period=period, by="river"),
             "item_names": _item_names(),
             "pct": _percent,
-            "points_json": _json([_site_point(r.site, r.verdict, year) for r in results]),
+            "points_json": script_json([_site_point(r.site, r.verdict, year) for r in results]),
         },
     )
 
@@ -292,7 +286,7 @@ def water_section(
             "pct": _percent,
             "item_names": _item_names(),
             "partial": bool(partial),
-            "chart_json": _json(_trend_chart(trend)),
+            "chart_json": script_json(_trend_chart(trend)),
         },
     )
 
@@ -336,7 +330,7 @@ def soil_page(
             "category_names": CATEGORY_NAMES,
             "names": _names(),
             "synthetic": any(r.site.is_synthetic for r in results),
-            "chart_json": _json(_soil_chart(summary)),
+            "chart_json": script_json(_soil_chart(summary)),
         },
     )
 
@@ -421,7 +415,7 @@ def air_page(
             "no_aqi_colour": NO_AQI_COLOUR,
             "pct": _percent,
             "synthetic": any(d.synthetic for d in days),
-            "calendar_json": _json(_calendar(year, days)),
-            "legend_json": _json(legend),
+            "calendar_json": script_json(_calendar(year, days)),
+            "legend_json": script_json(legend),
         },
     )

@@ -8,7 +8,6 @@ data go to the scripts in ``<script type="application/json">`` blocks (CSP).
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import flash, get_db, get_readings, redirect, render, require
+from ecociv.adapters.http import flash, get_db, get_readings, redirect, render, require, script_json
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, EcocivError, Permission, Role, can, utc_now
 from ecociv.kernel.clock import to_local
@@ -150,7 +149,7 @@ def outlet_page(
             "limits": limits,
             "latest": latest,
             "warnings": warnings,
-            "charts_json": json.dumps({"charts": charts}, ensure_ascii=False),
+            "charts_json": script_json({"charts": charts}),
             "names": _names(),
             "synthetic": outlet.is_synthetic,
         },

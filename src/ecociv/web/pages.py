@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, render, require
+from ecociv.adapters.http import get_db, render, require, script_json
 from ecociv.kernel import Actor, Permission, can
 from ecociv.web.i18n import LOCALES
 
@@ -54,7 +54,7 @@ def home(
             "counties": counties,
             "departments": orgs.list_departments(db, actor),
             "enterprise_total": enterprise_total,
-            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "chart_json": script_json(chart),
         },
     )
 
