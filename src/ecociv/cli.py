@@ -68,6 +68,7 @@ def main(ctx: typer.Context) -> None:
         make_db=lambda: Database(_settings().database_url),
         actor=_operator(),
         make_readings=lambda: ReadingsStore(_settings().var_dir / "readings.duckdb"),
+        webhook_url=lambda: _settings().warning_webhook_url,
     )
     ctx.call_on_close(ctx.obj.close)
 

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     receiver_process_seconds: float = Field(
         default=0.5, description="how often logged frames are moved into the readings store"
     )
+    warning_webhook_url: str = Field(
+        default="",
+        description="POST each new pollution-source warning as JSON to this URL (empty: none)",
+    )
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -135,6 +135,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/sources/outlets"): STAFF,
     ("GET", "/api/v1/sources/outlets/{code}"): STAFF,
     ("GET", "/api/v1/sources/devices"): STAFF,
+    ("GET", "/api/v1/sources/devices/{mn}"): STAFF,
+    ("GET", "/api/v1/sources/outlets/{code}/live"): STAFF,
     ("GET", "/api/v1/sources/limits"): STAFF,
     ("POST", "/api/v1/sources/import"): CITY,
     ("GET", "/api/v1/sources/warnings"): STAFF,
@@ -144,6 +146,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/sources/programme"): STAFF,
     ("GET", "/sources"): STAFF,
     ("GET", "/sources/outlets/{code}"): STAFF,
+    ("GET", "/sources/enterprises/{uscc}"): STAFF,
+    ("GET", "/sources/devices/{mn}"): STAFF,
     ("GET", "/sources/warnings"): STAFF,
     ("POST", "/sources/warnings/{warning_id}"): WRITERS,
     ("POST", "/logout"): STAFF,  # last: it ends the session
@@ -222,6 +226,7 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         .replace("{evidence_id}", "999999")
         .replace("{load_id}", "999999")
         .replace("{warning_id}", "999999")
+        .replace("{mn}", "NO-SUCH-MN")
         .replace("{year}", "2023")
         .replace("{report_id}", str(report_for(client, role)))
     )

@@ -17,6 +17,8 @@ class CliContext:
     make_db: Callable[[], Any]
     actor: Actor
     make_readings: Callable[[], Any] | None = None
+    #: Where new warnings are posted (the ``warning_webhook_url`` setting; "" for nowhere).
+    webhook_url: Callable[[], str] = lambda: ""
     _db: Any = field(default=None, repr=False)
 
     def close(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ RECORDED = {
     "bad_format": "frames_bad_format",
     "duplicate": "frames_duplicate",
     "refused_auth": "frames_refused_auth",
+    "flagged": "frames_flagged",
+    "split_incomplete": "frames_split_incomplete",
 }
 
 
@@ -44,13 +46,35 @@ def frames_of(records: Sequence[dict[str, Any]]) -> list[sources.DeviceFrame]:
     ]
 
 
+def refused_of(records: Sequence[dict[str, Any]]) -> list[sources.RefusedFrame]:
+    """The refused records of the frame log, kept for inspection per device."""
+    return [
+        sources.RefusedFrame(
+            mn=r.get("mn") or "",
+            reason=r.get("reason") or "",
+            received_at=datetime.fromisoformat(r["received_at"]),
+            raw=r.get("raw") or "",
+        )
+        for r in records
+        if r.get("kind") == "rejected"
+    ]
+
+
 class SourcesBackend:
     """Authenticates against the registry and processes logged records in one worker."""
 
-    def __init__(self, db: Database, store: ReadingsStore, *, evaluate: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: ReadingsStore,
+        *,
+        evaluate: bool = True,
+        notify: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         self.db = db
         self.store = store
         self.evaluate = evaluate
+        self.notify = notify
 
     def authenticate(self, mn: str, password: str) -> DeviceIdentity | None:
         found = sources.authenticate_device(self.db, mn, password)
@@ -68,6 +92,7 @@ class SourcesBackend:
         frames = frames_of(records)
         if frames:
             sources.store_frames(self.db, self.store, frames)
+        sources.record_refused_frames(self.db, refused_of(records))
         for mn, counter in counts.items():
             deltas = {RECORDED[k]: n for k, n in counter.items() if k in RECORDED and n}
             if mn and deltas:
@@ -75,6 +100,6 @@ class SourcesBackend:
         if self.evaluate:
             for mn in sorted({f.mn for f in frames}):  # one device at a time, in order
                 try:
-                    sources.evaluate_device(self.db, self.store, mn, now)
+                    sources.evaluate_device(self.db, self.store, mn, now, notify=self.notify)
                 except Exception:  # a rule's failure must not lose the stored frames
                     log.exception("warning evaluation failed for %s", mn)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from ecociv import sources
 from ecociv.adapters.db import Database
 from ecociv.adapters.framelog import FrameLog
 from ecociv.adapters.readings import ReadingsStore
@@ -33,12 +34,18 @@ def demo_devices() -> list[SimDevice]:
 
 
 async def _serve(
-    host: str, port: int, var_dir: Path, database_url: str, process_seconds: float
+    host: str,
+    port: int,
+    var_dir: Path,
+    database_url: str,
+    process_seconds: float,
+    webhook_url: str = "",
 ) -> None:
     db = Database(database_url)
     store = ReadingsStore(var_dir / "readings.duckdb")
+    notify = sources.WebhookNotifier(webhook_url) if webhook_url else None
     receiver = Receiver(
-        SourcesBackend(db, store),
+        SourcesBackend(db, store, notify=notify),
         FrameLog(var_dir / "frames"),
         process_interval=process_seconds,
     )
@@ -74,6 +81,7 @@ def receiver(
             settings.var_dir,
             settings.database_url,
             settings.receiver_process_seconds,
+            settings.warning_webhook_url,
         )
     )
 
@@ -90,8 +98,15 @@ def simulate_devices(
     offline: str = typer.Option("", help="hours without data, e.g. 5-8"),
     stuck_from: int = typer.Option(-1, help="hour from which values stop changing"),
     seed: int = typer.Option(1),
+    live: bool = typer.Option(
+        False, "--live", help="send real-time data (CN 2011) now, every --interval seconds"
+    ),
+    interval: int = typer.Option(10, min=1, help="seconds between real-time uploads (--live)"),
+    minutes: int = typer.Option(10, min=1, help="how long to send real-time data (--live)"),
 ) -> None:
-    """Play synthetic demo devices (labelled synthetic) against a running receiver."""
+    """Play synthetic demo devices (labelled synthetic) against a running receiver: hourly
+    data (CN 2061) for past hours, or with --live real-time data (CN 2011) as it happens,
+    which the outlet pages' live charts show."""
     devices = demo_devices()[:count]
     if len(devices) < count:
         print(f"only {len(devices)} synthetic demo devices are registered; playing those")
@@ -102,6 +117,12 @@ def simulate_devices(
             minute=0, second=0, microsecond=0
         )
     )
+    cn, step, pace, periods = "2061", timedelta(hours=1), 0.0, hours
+    if live:
+        first = datetime.now(BEIJING).replace(microsecond=0)
+        cn, step, pace = "2011", timedelta(seconds=interval), float(interval)
+        periods = max(1, minutes * 60 // interval)
+        print(f"sending real-time data every {interval} s for {minutes} min (Ctrl+C stops)")
     gap: frozenset[int] = frozenset()
     if offline:
         low, _, high = offline.partition("-")
@@ -119,9 +140,12 @@ def simulate_devices(
             port or get_settings().receiver_port,
             devices,
             start=first,
-            hours=hours,
+            hours=periods,
             faults=faults,
             seed=seed,
+            cn=cn,
+            step=step,
+            pace_s=pace,
         )
     )
     print(

@@ -170,8 +170,12 @@ async def play_device(
     cn: str = "2061",
     result: SimResult | None = None,
     timeout_s: float = ANSWER_TIMEOUT_S,
+    step: timedelta = timedelta(hours=1),
+    pace_s: float = 0.0,
 ) -> SimResult:
-    """One device's uploads for ``hours`` hours from ``start`` (Beijing time, aware)."""
+    """One device's uploads: ``hours`` periods of ``step`` (an hour unless given) from
+    ``start`` (aware). With ``pace_s`` the device waits that long between uploads, as a
+    real-time device does (CN 2011 every few seconds)."""
     result = result or SimResult()
     rng = random.Random(f"{seed}:{device.mn}")
     reader, writer = await asyncio.open_connection(host, port)
@@ -180,7 +184,9 @@ async def play_device(
         for hour, values in enumerate(hourly_values(device, hours, faults, rng)):
             if hour in faults.offline_hours:
                 continue
-            at = start + timedelta(hours=hour)
+            if pace_s and hour:
+                await asyncio.sleep(pace_s)
+            at = start + step * hour
             qn = at.strftime("%Y%m%d%H%M%S") + f"{hour % 1000:03d}"
             data = upload_frame(device, at, values, qn=qn, cn=cn)
             if rng.random() < faults.crc_error_rate:
@@ -225,6 +231,8 @@ async def play(
     seed: int = 0,
     cn: str = "2061",
     timeout_s: float = ANSWER_TIMEOUT_S,
+    step: timedelta = timedelta(hours=1),
+    pace_s: float = 0.0,
 ) -> SimResult:
     """Every device at once, each on its own connection."""
     result = SimResult()
@@ -241,6 +249,8 @@ async def play(
                 cn=cn,
                 result=result,
                 timeout_s=timeout_s,
+                step=step,
+                pace_s=pace_s,
             )
             for device in devices
         )

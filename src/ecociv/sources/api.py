@@ -17,8 +17,10 @@ from ecociv.kernel.clock import SHANGHAI
 from ecociv.sources import excel, services
 from ecociv.sources.schemas import (
     ComplianceOut,
+    DeviceDetailOut,
     DeviceStatusOut,
     LimitOut,
+    LiveOut,
     OutletOut,
     ProgrammeOut,
     RegistryImportOut,
@@ -52,6 +54,56 @@ def get_outlet(
 ) -> Any:
     """One outlet by its code."""
     return services.get_outlet(db, actor, code)
+
+
+#: The longest window the live feed returns.
+LIVE_MAX_MINUTES = 24 * 60
+
+
+@router.get("/outlets/{code}/live", response_model=LiveOut)
+def outlet_live(
+    code: str,
+    minutes: int = Query(120, ge=1, le=LIVE_MAX_MINUTES),
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.SOURCE_READ)),
+) -> Any:
+    """Real-time values (CN 2011 Rtd, else CN 2051 minute means) of the outlet's parameters
+    over the last ``minutes``, with the hourly limit as a reference line: what the outlet
+    page's live chart polls."""
+    end = utc_now()
+    start = end - timedelta(minutes=minutes)
+    series = services.outlet_live_series(db, store, actor, code, start=start, end=end)
+    return {
+        "outlet_code": code,
+        "start": start,
+        "end": end,
+        "series": [
+            {
+                "code": s.code,
+                "name_zh": s.name[0],
+                "name_en": s.name[1],
+                "unit": s.unit,
+                "limit": s.limit,
+                "converted": s.converted,
+                "points": s.points,
+            }
+            for s in series
+        ],
+    }
+
+
+@router.get("/devices/{mn}", response_model=DeviceDetailOut)
+def get_device(
+    mn: str,
+    limit: int = Query(100, ge=1, le=500),
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.SOURCE_READ)),
+) -> Any:
+    """One device's status and frame counters with the latest frames it had refused (unknown
+    MN, wrong password, bad CRC, malformed), newest first, as received."""
+    status, refused = services.device_detail(db, actor, mn, utc_now(), limit=limit)
+    return {"status": status, "refused_frames": refused}
 
 
 @router.get("/devices", response_model=list[DeviceStatusOut])

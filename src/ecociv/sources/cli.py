@@ -45,7 +45,9 @@ def import_registry(
 def check_warnings(
     ctx: typer.Context,
     at: str | None = typer.Option(None, help="evaluate as of this ISO 8601 instant"),
-    webhook: str | None = typer.Option(None, help="POST each new warning as JSON here"),
+    webhook: str | None = typer.Option(
+        None, help="POST each new warning as JSON here (default ECOCIV_WARNING_WEBHOOK_URL)"
+    ),
 ) -> None:
     """Run the warning rules on every active device (offline, missing data and the others):
     run it from cron, e.g. every 10 minutes. Safe to run twice."""
@@ -59,7 +61,8 @@ def check_warnings(
         if now.tzinfo is None:
             print("error: --at needs a time zone, e.g. 2026-03-02T12:00:00+08:00")
             raise typer.Exit(2)
-    notify = services.WebhookNotifier(webhook) if webhook else None
+    url = webhook if webhook is not None else ctx.obj.webhook_url()
+    notify = services.WebhookNotifier(url) if url else None
     summary = services.evaluate_all(ctx.obj.db, ctx.obj.readings, now, notify=notify)
     print(
         f"devices {summary.devices}: raised {summary.raised}, updated {summary.updated}, "

@@ -245,7 +245,26 @@ ACTIVITY_COUNTERS = (
     "frames_bad_format",
     "frames_duplicate",
     "frames_refused_auth",
+    "frames_flagged",  # accepted under the tolerant CRC policy with a known variant or quirk
+    "frames_split_incomplete",  # split packets whose other parts never came (HJ 212 §6.3)
 )
+
+#: Why the receiver refused a frame (the ``reason`` of a refused frame).
+REFUSAL_NAMES = {
+    "bad_crc": ("CRC 校验错误", "Bad CRC"),
+    "bad_format": ("格式错误", "Malformed"),
+    "refused_auth": ("设备未注册或密码错误", "Unknown device or wrong password"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedFrame:
+    """A refused frame as received (text decoded as UTF-8, undecodable bytes replaced)."""
+
+    mn: str
+    reason: str
+    received_at: datetime
+    raw: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,7 +19,7 @@ from ecociv import orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.http import flash, get_db, get_readings, redirect, render, require, script_json
 from ecociv.adapters.readings import ReadingsStore
-from ecociv.kernel import Actor, EcocivError, Permission, Role, can, utc_now
+from ecociv.kernel import Actor, EcocivError, NotFoundError, Permission, Role, can, utc_now
 from ecociv.kernel.clock import to_local
 from ecociv.sources import services
 from ecociv.sources.model import (
@@ -26,6 +27,7 @@ from ecociv.sources.model import (
     OUTLET_KIND_NAMES,
     PARAMETER_NAMES,
     PERIOD_NAMES,
+    REFUSAL_NAMES,
     RULE_NAMES,
     SEVERITY_NAMES,
     STATE_NAMES,
@@ -39,6 +41,9 @@ router = APIRouter(include_in_schema=False)
 #: Days of data the compliance summary covers, and hours the outlet charts show.
 SUMMARY_DAYS = 30
 CHART_HOURS = 7 * 24
+#: The live chart's window and how often the page asks for new values.
+LIVE_MINUTES = 120
+LIVE_POLL_SECONDS = 15
 
 
 def _names() -> dict[str, dict[str, tuple[str, str]]]:
@@ -66,7 +71,9 @@ def overview(
     )
     programme = services.vocs_catering_programme(db, actor, now)
     outlets = services.list_outlets(db, actor)
-    statuses = {s.outlet_code: s for s in services.device_status(db, actor, now)}
+    devices = services.device_status(db, actor, now, include_unregistered=True)
+    statuses = {s.outlet_code: s for s in devices if s.registered}
+    strangers = [s for s in devices if not s.registered]
     return render(
         request,
         "sources/index.html",
@@ -75,6 +82,7 @@ def overview(
             "programme": programme,
             "outlets": outlets,
             "statuses": statuses,
+            "strangers": strangers,
             "names": _names(),
             "days": SUMMARY_DAYS,
             "synthetic": any(o.is_synthetic for o in outlets),
@@ -150,11 +158,78 @@ def outlet_page(
             "latest": latest,
             "warnings": warnings,
             "charts_json": script_json({"charts": charts}),
+            "live_minutes": LIVE_MINUTES,
+            "live_poll_seconds": LIVE_POLL_SECONDS,
             "names": _names(),
             "synthetic": outlet.is_synthetic,
         },
     )
 
+
+@router.get("/sources/enterprises/{uscc}", response_class=HTMLResponse)
+def enterprise_page(
+    uscc: str,
+    request: Request,
+    db: Database = Depends(get_db),
+    store: ReadingsStore = Depends(get_readings),
+    actor: Actor = Depends(require(Permission.SOURCE_READ)),
+) -> HTMLResponse:
+    now = utc_now()
+    outlets = services.list_outlets(db, actor, enterprise_uscc=uscc)
+    if not outlets:
+        raise NotFoundError(f"没有该企业的在线监控排放口 ({uscc}: no monitored outlets)")
+    codes = {o.code for o in outlets}
+    devices = [
+        d
+        for d in services.device_status(db, actor, now, county_code=outlets[0].county_code)
+        if d.outlet_code in codes
+    ]
+    judged = services.outlet_compliance(
+        db, store, actor, uscc, start=now - timedelta(days=SUMMARY_DAYS), end=now
+    )
+    warnings = services.list_warnings(
+        db, actor, services.WarningFilter(enterprise_uscc=uscc), limit=100
+    )
+    live = [w for w in warnings if w.state.value in ("open", "acknowledged")]
+    return render(
+        request,
+        "sources/enterprise.html",
+        {
+            "enterprise": outlets[0],
+            "outlets": outlets,
+            "devices": devices,
+            "judged": judged,
+            "warnings": warnings,
+            "live_count": len(live),
+            "names": _names(),
+            "days": SUMMARY_DAYS,
+            "synthetic": any(o.is_synthetic for o in outlets),
+        },
+    )
+
+
+@router.get("/sources/devices/{mn}", response_class=HTMLResponse)
+def device_page(
+    mn: str,
+    request: Request,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.SOURCE_READ)),
+) -> HTMLResponse:
+    status, refused = services.device_detail(db, actor, mn, utc_now(), limit=100)
+    return render(
+        request,
+        "sources/device.html",
+        {
+            "device": status,
+            "refused": refused,
+            "names": _names(),
+            "refusals": REFUSAL_NAMES,
+        },
+    )
+
+
+#: The warning centre's filters (query parameters), kept across a handling form.
+WARNING_FILTERS = ("county", "rule", "state", "severity", "enterprise", "days")
 
 ACTION_NAMES = {
     "acknowledge": ("确认", "Acknowledge"),
@@ -208,6 +283,7 @@ def warning_centre(
             "days": days,
             "names": _names(),
             "action_names": ACTION_NAMES,
+            "back": request.url.query,
         },
     )
 
@@ -218,6 +294,7 @@ def handle_warning(
     request: Request,
     action: str = Form(...),
     notes: str = Form(""),
+    back: str = Form(""),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WARNING_HANDLE)),
 ) -> Response:
@@ -227,4 +304,6 @@ def handle_warning(
         flash(request, exc.message, "error")
     else:
         flash(request, f"预警 {warning_id} 已更新 (warning updated)")
-    return redirect("/sources/warnings")
+    # back to the same filtered list: only the centre's own filters are carried over
+    kept = [(k, v) for k, v in parse_qsl(back) if k in WARNING_FILTERS]
+    return redirect("/sources/warnings" + (f"?{urlencode(kept)}" if kept else ""))

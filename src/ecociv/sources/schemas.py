@@ -62,6 +62,37 @@ class DeviceStatusOut(BaseModel):
     counters: dict[str, int]
 
 
+class RefusedFrameOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    mn: str
+    reason: str = Field(description="bad_crc, bad_format or refused_auth")
+    received_at: datetime
+    raw: str = Field(description="the frame as received (UTF-8, bad bytes replaced)")
+
+
+class DeviceDetailOut(BaseModel):
+    status: DeviceStatusOut
+    refused_frames: list[RefusedFrameOut]
+
+
+class LiveSeriesOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    limit: float | None = Field(description="the hourly permit limit, as a reference line")
+    converted: bool = Field(description="values are converted (Zs) concentrations")
+    points: list[tuple[datetime, float, str]] = Field(description="[time, value, flag]")
+
+
+class LiveOut(BaseModel):
+    outlet_code: str
+    start: datetime
+    end: datetime
+    series: list[LiveSeriesOut]
+
+
 class RegistryImportOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

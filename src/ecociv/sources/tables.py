@@ -99,9 +99,34 @@ class DeviceActivityRow(Base):
     frames_bad_format: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     frames_duplicate: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     frames_refused_auth: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    frames_flagged: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    frames_split_incomplete: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     last_frame_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class RefusedFrameRow(Base):
+    """A frame the receiver refused (unknown MN, wrong password, bad CRC, malformed), kept
+    as received so a field engineer can see what the device sent. Logged again after a
+    crash, it is stored once (MN, time received, hash of the bytes)."""
+
+    __tablename__ = "source_refused_frame"
+    __table_args__ = (
+        UniqueConstraint("mn", "received_at", "raw_sha256"),
+        Index("ix_source_refused_frame_mn_at", "mn", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mn: Mapped[str] = mapped_column(String(40), nullable=False)
+    reason: Mapped[str] = mapped_column(String(20), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    raw: Mapped[str] = mapped_column(Text, nullable=False)
+    raw_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class EvaluationStateRow(Base):

@@ -185,3 +185,102 @@ def test_killing_the_receiver_loses_no_acknowledged_reading(
 
     run_async(restart)
     assert store.count() == sum(values_per_frame(d) * 4 for d in devices)
+
+
+def test_refused_frames_are_kept_per_device_with_their_reason_and_bytes(
+    setup: tuple[Database, ReadingsStore, Path],
+) -> None:
+    """What a field engineer opens on the device page: each refused frame as it came, and
+    why; a frame log replayed after a crash keeps each refused frame once."""
+    import random
+
+    from ecociv.receiver.simulator import corrupt, hourly_values
+    from ecociv.sources import services
+
+    db, store, folder = setup
+    device = demo_devices()[0]
+    values = hourly_values(device, 1, Faults(), random.Random(1))[0]
+    good = upload_frame(device, START, values, qn="20261101000000001")
+    bad_crc = corrupt(upload_frame(device, START, values, qn="20261101000000002"))
+    stranger = upload_frame(
+        SimDevice("UNKNOWN000009", "123456", device.kind), START, values, qn="20261101000000003"
+    )
+
+    async def scenario() -> None:
+        receiver = await _running(db, store, folder)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", receiver.port)
+        writer.write(good + bad_crc + stranger)
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        writer.close()
+        await receiver.stop()
+
+    run_async(scenario)
+    now = datetime.now(SHANGHAI)
+    status, refused = services.device_detail(db, SYSTEM, device.mn, now)
+    assert [f.reason for f in refused] == ["bad_crc"]
+    assert refused[0].raw.encode() == bad_crc
+    assert status.counters["frames_ok"] == 1 and status.counters["frames_bad_crc"] == 1
+    other, refused_stranger = services.device_detail(db, SYSTEM, "UNKNOWN000009", now)
+    assert not other.registered and [f.reason for f in refused_stranger] == ["refused_auth"]
+
+    log = FrameLog(folder)  # replay everything the log holds: nothing is added twice
+    records = log.tail(0).read(1000)
+    log.close()
+    backend = SourcesBackend(db, store, evaluate=False)
+    backend.process(records, {}, {}, now)
+    assert len(services.device_detail(db, SYSTEM, device.mn, now)[1]) == 1
+
+
+def test_live_devices_send_real_time_data_that_the_live_chart_reads(
+    setup: tuple[Database, ReadingsStore, Path],
+) -> None:
+    from datetime import timedelta
+
+    from ecociv.sources import services
+
+    db, store, folder = setup
+    device = next(d for d in demo_devices() if d.kind == "flue_gas")
+    first = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(seconds=3)
+
+    async def scenario() -> int:
+        receiver = await _running(db, store, folder)
+        result = await play("127.0.0.1", receiver.port, [device], start=first, hours=3,
+                            cn="2011", step=timedelta(seconds=1), pace_s=0.05)  # fmt: skip
+        await receiver.stop()
+        return result.answered
+
+    assert run_async(scenario) == 3
+    outlet = services.device_detail(db, SYSTEM, device.mn, datetime.now(SHANGHAI))[0].outlet_code
+    live = services.outlet_live(
+        db, store, SYSTEM, outlet, start=first, end=first + timedelta(minutes=1)
+    )
+    so2 = live["a21026"]
+    assert [p.observed_at for p in so2] == [first + timedelta(seconds=s) for s in range(3)]
+    assert all(p.converted is not None for p in so2)  # ZsRtd sent beside Rtd
+
+
+def test_the_receiver_posts_each_new_warning_to_the_notifier_once(
+    setup: tuple[Database, ReadingsStore, Path],
+) -> None:
+    """ECOCIV_WARNING_WEBHOOK_URL: the receiver's backend hands each new warning to the
+    notifier after storing it; the same exceedance arriving again notifies nobody."""
+    from datetime import timedelta
+
+    db, store, _folder = setup
+    device = next(d for d in demo_devices() if d.kind == "wastewater")
+    posted: list[dict[str, object]] = []
+    backend = SourcesBackend(db, store, notify=posted.append)
+    now = datetime.now(SHANGHAI).replace(minute=5, second=0, microsecond=0)
+    hour = now.replace(minute=0) - timedelta(hours=1)
+
+    def record(seq: int) -> dict[str, object]:
+        return {"kind": "data", "seq": seq, "mn": device.mn, "cn": "2061", "qn": f"Q{seq}",
+                "data_time": hour.isoformat(), "received_at": now.isoformat(),
+                "values": [["w01018", "Avg", 400.0, "N"]], "quirks": []}  # fmt: skip
+
+    backend.process([record(1)], {}, {}, now)
+    assert [p["rule"] for p in posted] == ["exceedance"]
+    assert posted[0]["device_mn"] == device.mn and posted[0]["parameter"] == "w01018"
+    backend.process([record(2)], {}, {}, now + timedelta(minutes=1))
+    assert len(posted) == 1

@@ -298,6 +298,57 @@ def hour_flag(flags: Sequence[str]) -> str:
     return sorted(others.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
+@dataclass(frozen=True, slots=True)
+class LivePoint:
+    """One real-time (CN 2011 ``Rtd``) or minute (CN 2051 ``Avg``) value of a parameter, with
+    the converted (Zs) value sent beside it, if any."""
+
+    code: str
+    observed_at: datetime
+    value: float
+    converted: float | None
+    flag: str
+
+
+#: Live series: the real-time value where sent, else the minute mean (HJ 212-2017 §6.6).
+_LIVE_SUFFIXES = {"Rtd": 0, "Avg-minute": 1}
+_LIVE_CONVERTED = {"ZsRtd": 0, "ZsAvg-minute": 1}
+
+
+def live_points(readings: Iterable[RawReading]) -> dict[str, list[LivePoint]]:
+    """Per parameter code, the live values in time order: real-time values (``code-Rtd``),
+    or minute means (``code-Avg-minute``) for a device that sends no real-time data; the
+    converted value (``ZsRtd`` / ``ZsAvg`` of the same series) beside each. Hourly and daily
+    series are left out.
+
+    Examples:
+        >>> t = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+        >>> rows = [RawReading("a21026-Rtd", t, 30.0, "N"),
+        ...         RawReading("a21026-ZsRtd", t, 41.0, "N"),
+        ...         RawReading("a21026-Avg", t, 29.0, "N")]
+        >>> [(p.value, p.converted) for p in live_points(rows)["a21026"]]
+        [(30.0, 41.0)]
+    """
+    measured: dict[tuple[str, int], dict[datetime, RawReading]] = defaultdict(dict)
+    converted: dict[tuple[str, int], dict[datetime, float]] = defaultdict(dict)
+    for r in readings:
+        code, _, suffix = r.parameter.partition("-")
+        if suffix in _LIVE_SUFFIXES:
+            measured[(code, _LIVE_SUFFIXES[suffix])][r.observed_at] = r
+        elif suffix in _LIVE_CONVERTED:
+            converted[(code, _LIVE_CONVERTED[suffix])][r.observed_at] = r.value
+    out: dict[str, list[LivePoint]] = {}
+    for code, series in sorted({(code, series) for code, series in measured}):
+        if code in out:  # real-time values already chosen for this code
+            continue
+        zs = converted.get((code, series), {})
+        out[code] = [
+            LivePoint(code, at, r.value, zs.get(at), r.flag)
+            for at, r in sorted(measured[(code, series)].items())
+        ]
+    return out
+
+
 def hourly_points(readings: Iterable[RawReading]) -> list[HourlyPoint]:
     """Hourly points per parameter code: the hourly value (``code-Avg`` of hourly or minute
     data) where sent, else the mean of the real-time values (``code-Rtd``) of the hour; the

@@ -2,10 +2,12 @@
 
 from ecociv.sources.services.ingest import (
     authenticate_device,
+    device_detail,
     device_for,
     device_status,
     is_online,
     record_device_activity,
+    record_refused_frames,
     store_frames,
 )
 from ecociv.sources.services.registry import (
@@ -23,10 +25,14 @@ from ecociv.sources.services.registry import (
 from ecociv.sources.services.summary import (
     PROGRAMME_INDICATORS,
     CountyCompliance,
+    LiveSeries,
     Programme,
     ProgrammeEntry,
     compliance_summary,
+    outlet_compliance,
     outlet_hourly,
+    outlet_live,
+    outlet_live_series,
     programme_figures,
     vocs_catering_programme,
 )
@@ -51,6 +57,7 @@ __all__ = [
     "REQUIRED_REGISTRY_COLUMNS",
     "CheckSummary",
     "CountyCompliance",
+    "LiveSeries",
     "EvaluationOutcome",
     "Notifier",
     "Programme",
@@ -63,6 +70,7 @@ __all__ = [
     "authenticate_device",
     "clear_device_cache",
     "compliance_summary",
+    "device_detail",
     "device_for",
     "device_status",
     "evaluate_all",
@@ -76,9 +84,13 @@ __all__ = [
     "list_outlets",
     "list_warnings",
     "outlet_hourly",
+    "outlet_compliance",
+    "outlet_live",
+    "outlet_live_series",
     "mark_false_positive",
     "read_scope",
     "record_device_activity",
+    "record_refused_frames",
     "resolve",
     "store_frames",
     "PROGRAMME_INDICATORS",

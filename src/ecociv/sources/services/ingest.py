@@ -6,19 +6,20 @@ The receiver hands plain values (:class:`DeviceFrame`); nothing here knows the w
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.readings import ReadingRow, ReadingsStore
-from ecociv.kernel import Actor, ValidationError
+from ecociv.kernel import Actor, NotFoundError, ValidationError
 from ecociv.sources.model import (
     ACTIVITY_COUNTERS,
     CrcPolicy,
@@ -26,6 +27,7 @@ from ecociv.sources.model import (
     DeviceFrame,
     DeviceStatus,
     ProtocolEdition,
+    RefusedFrame,
     StoreOutcome,
 )
 from ecociv.sources.rules import hash_password, parameter_name
@@ -36,7 +38,7 @@ from ecociv.sources.services.registry import (
     read_scope,
     scoped_outlets,
 )
-from ecociv.sources.tables import DeviceActivityRow, DeviceRow, OutletRow
+from ecociv.sources.tables import DeviceActivityRow, DeviceRow, OutletRow, RefusedFrameRow
 
 #: Compared against when the MN is unknown, so an unknown MN takes as long as a known one.
 _DUMMY_HASH = hash_password("\x00unknown device\x00")
@@ -135,7 +137,8 @@ def record_device_activity(
     db: Database, mn: str, counts: Mapping[str, int], last_frame_at: datetime | None
 ) -> None:
     """Add the receiver's counter deltas for an MN (registered or not): ``frames_ok``,
-    ``frames_bad_crc``, ``frames_bad_format``, ``frames_duplicate``, ``frames_refused_auth``.
+    ``frames_bad_crc``, ``frames_bad_format``, ``frames_duplicate``, ``frames_refused_auth``,
+    ``frames_flagged`` and ``frames_split_incomplete``.
     ``last_frame_at`` is when the latest of these frames arrived; it becomes the device's
     last frame (the online clock) when the deltas hold an accepted frame (ok or duplicate),
     and its last attempt in any case."""
@@ -177,11 +180,82 @@ def record_device_activity(
             )
 
 
+#: Refused frames kept per MN (the oldest go first); counters keep the totals.
+REFUSED_KEPT_PER_MN = 500
+#: Characters of a refused frame kept (a valid HJ 212 packet is at most 1,037 bytes).
+REFUSED_RAW_CHARS = 2048
+
+
+def record_refused_frames(db: Database, frames: Sequence[RefusedFrame]) -> int:
+    """Keep refused frames for inspection (their counters are kept by
+    :func:`record_device_activity`); a frame logged again after a crash is stored once.
+    Keeps the latest :data:`REFUSED_KEPT_PER_MN` per MN. Returns how many were new."""
+    if not frames:
+        return 0
+    added = 0
+    with db.transaction() as session:
+        insert = _insert_for(session)
+        for frame in frames:
+            if frame.received_at.tzinfo is None:
+                raise ValidationError("时间须带时区 (naive time)", field="received_at")
+            raw = frame.raw[:REFUSED_RAW_CHARS]
+            result = session.execute(
+                insert(RefusedFrameRow)
+                .values(
+                    mn=frame.mn[:40],
+                    reason=frame.reason[:20],
+                    received_at=frame.received_at,
+                    raw=raw,
+                    raw_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+                )
+                .on_conflict_do_nothing(index_elements=["mn", "received_at", "raw_sha256"])
+            )
+            added += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        for mn in sorted({f.mn[:40] for f in frames}):
+            count = session.scalar(
+                select(func.count()).select_from(RefusedFrameRow).where(RefusedFrameRow.mn == mn)
+            )
+            if count and count > REFUSED_KEPT_PER_MN:
+                keep = (
+                    select(RefusedFrameRow.id)
+                    .where(RefusedFrameRow.mn == mn)
+                    .order_by(RefusedFrameRow.received_at.desc(), RefusedFrameRow.id.desc())
+                    .limit(REFUSED_KEPT_PER_MN)
+                    .scalar_subquery()
+                )
+                session.execute(
+                    delete(RefusedFrameRow).where(
+                        RefusedFrameRow.mn == mn, RefusedFrameRow.id.not_in(keep)
+                    )
+                )
+    return added
+
+
+def device_detail(
+    db: Database, actor: Actor, mn: str, now: datetime, *, limit: int = 100
+) -> tuple[DeviceStatus, list[RefusedFrame]]:
+    """One device's status, counters and latest refused frames (newest first). A registered
+    device outside the actor's scope, or an unregistered MN for a scoped role, is not found
+    (an unregistered MN that tried to connect is visible to all-seeing roles)."""
+    found = device_status(db, actor, now, mn=mn, include_unregistered=True)
+    if not found:
+        raise NotFoundError(f"没有设备 {mn} (no such device)", field="mn")
+    with db.reading() as session:
+        rows = session.scalars(
+            select(RefusedFrameRow)
+            .where(RefusedFrameRow.mn == mn)
+            .order_by(RefusedFrameRow.received_at.desc(), RefusedFrameRow.id.desc())
+            .limit(limit)
+        ).all()
+    return found[0], [RefusedFrame(r.mn, r.reason, r.received_at, r.raw) for r in rows]
+
+
 def device_status(
     db: Database,
     actor: Actor,
     now: datetime,
     *,
+    mn: str | None = None,
     outlet_code: str | None = None,
     county_code: str | None = None,
     include_unregistered: bool = False,
@@ -196,13 +270,18 @@ def device_status(
     if county_code:
         outlets = outlets.where(OutletRow.county_code == county_code)
     sub = outlets.subquery()
+    devices = select(DeviceRow, sub.c.code, sub.c.name, sub.c.enterprise_uscc, sub.c.county_code)
+    seen_rows = select(DeviceActivityRow)
+    if mn is not None:
+        devices = devices.where(DeviceRow.mn == mn)
+        seen_rows = seen_rows.where(DeviceActivityRow.mn == mn)
     with db.reading() as session:
         found = session.execute(
-            select(DeviceRow, sub.c.code, sub.c.name, sub.c.enterprise_uscc, sub.c.county_code)
-            .join(sub, sub.c.id == DeviceRow.outlet_id)
-            .order_by(sub.c.county_code, sub.c.code, DeviceRow.mn)
+            devices.join(sub, sub.c.id == DeviceRow.outlet_id).order_by(
+                sub.c.county_code, sub.c.code, DeviceRow.mn
+            )
         ).all()
-        activity = {a.mn: a for a in session.scalars(select(DeviceActivityRow))}
+        activity = {a.mn: a for a in session.scalars(seen_rows)}
     firms = enterprise_names(db, [f[3] for f in found])
     statuses: list[DeviceStatus] = []
     for row, code, name, uscc, county in found:
@@ -229,12 +308,12 @@ def device_status(
         known = {s.mn for s in statuses}
         with db.reading() as session:
             registered = set(session.scalars(select(DeviceRow.mn)))
-        for mn, seen in sorted(activity.items()):
-            if mn in known or mn in registered:
+        for other, seen in sorted(activity.items()):
+            if other in known or other in registered:
                 continue
             statuses.append(
                 DeviceStatus(
-                    mn=mn,
+                    mn=other,
                     registered=False,
                     outlet_code="",
                     outlet_name="",

@@ -15,8 +15,21 @@ from ecociv.adapters.db import Database
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, NotFoundError
 from ecociv.kernel.clock import SHANGHAI
-from ecociv.sources.model import HourlyPoint, OutletKind
-from ecociv.sources.rules import RawReading, compliance, hourly_points
+from ecociv.sources.model import (
+    PARAMETER_NAMES,
+    AveragingPeriod,
+    HourlyPoint,
+    LimitBasis,
+    OutletKind,
+)
+from ecociv.sources.rules import (
+    Compliance,
+    LivePoint,
+    RawReading,
+    compliance,
+    hourly_points,
+    live_points,
+)
 from ecociv.sources.services.registry import (
     _READER,
     county_names,
@@ -46,28 +59,64 @@ class CountyCompliance:
         return self.within_hours / self.valid_hours if self.valid_hours else None
 
 
-def compliance_summary(
-    db: Database, store: ReadingsStore, actor: Actor, *, start: datetime, end: datetime
-) -> list[CountyCompliance]:
-    """Per county and outlet kind, the share of valid hours in [start, end) within the
-    hourly permit limits (达标率 = 达标有效小时数 / 有效小时数), over the outlets the actor
-    may see."""
+def _judged(
+    db: Database,
+    store: ReadingsStore,
+    actor: Actor,
+    *,
+    start: datetime,
+    end: datetime,
+    enterprise_uscc: str | None = None,
+) -> list[tuple[OutletRow, Compliance]]:
+    """Each outlet the actor may see (of one enterprise, if given) with its hours within the
+    hourly permit limits in [start, end), from one read of the readings store."""
     scope = read_scope(actor)
+    stmt = select(OutletRow).where(*outlet_conditions(scope)).order_by(OutletRow.code)
+    if enterprise_uscc is not None:
+        stmt = stmt.where(OutletRow.enterprise_uscc == enterprise_uscc)
     with db.reading() as session:
-        outlets = session.scalars(
-            select(OutletRow).where(*outlet_conditions(scope)).order_by(OutletRow.code)
-        ).all()
+        outlets = session.scalars(stmt).all()
         limits = {o.code: limits_in(session, o.id) for o in outlets}
-        names = county_names(session)
     by_outlet: dict[str, list[RawReading]] = defaultdict(list)
     if outlets:
         for site, parameter, observed_at, value, flag, _ in store.readings(
             [o.code for o in outlets], start=start, end=end
         ):
             by_outlet[site].append(RawReading(parameter, observed_at, value, flag))
+    return [
+        (o, compliance(hourly_points(by_outlet.get(o.code, [])), limits[o.code])) for o in outlets
+    ]
+
+
+def outlet_compliance(
+    db: Database,
+    store: ReadingsStore,
+    actor: Actor,
+    enterprise_uscc: str,
+    *,
+    start: datetime,
+    end: datetime,
+) -> dict[str, Compliance]:
+    """Per outlet of an enterprise (within the actor's scope), its valid hours and hours
+    within the hourly permit limits in [start, end)."""
+    return {
+        o.code: judged
+        for o, judged in _judged(
+            db, store, actor, start=start, end=end, enterprise_uscc=enterprise_uscc
+        )
+    }
+
+
+def compliance_summary(
+    db: Database, store: ReadingsStore, actor: Actor, *, start: datetime, end: datetime
+) -> list[CountyCompliance]:
+    """Per county and outlet kind, the share of valid hours in [start, end) within the
+    hourly permit limits (达标率 = 达标有效小时数 / 有效小时数), over the outlets the actor
+    may see."""
+    with db.reading() as session:
+        names = county_names(session)
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for outlet in outlets:
-        judged = compliance(hourly_points(by_outlet.get(outlet.code, [])), limits[outlet.code])
+    for outlet, judged in _judged(db, store, actor, start=start, end=end):
         bucket = totals[(outlet.county_code, outlet.kind)]
         bucket[0] += 1
         bucket[1] += judged.valid_hours
@@ -159,6 +208,31 @@ def vocs_catering_programme(db: Database, actor: Actor, now: datetime) -> Progra
     return Programme(vocs, catering)
 
 
+def _outlet_readings(
+    db: Database,
+    store: ReadingsStore,
+    actor: Actor,
+    outlet_code: str,
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[RawReading]:
+    """An outlet's stored readings in [start, end) (not found outside the actor's scope)."""
+    scope = read_scope(actor)
+    with db.reading() as session:
+        row = session.scalar(
+            select(OutletRow).where(*outlet_conditions(scope), OutletRow.code == outlet_code)
+        )
+    if row is None:
+        raise NotFoundError(f"没有编码为 {outlet_code} 的排放口 (no such outlet)", field="code")
+    return [
+        RawReading(parameter, observed_at, value, flag)
+        for _s, parameter, observed_at, value, flag, _l in store.readings(
+            outlet_code, start=start, end=end
+        )
+    ]
+
+
 def outlet_hourly(
     db: Database,
     store: ReadingsStore,
@@ -170,23 +244,78 @@ def outlet_hourly(
 ) -> dict[str, list[HourlyPoint]]:
     """An outlet's hourly points per parameter code in [start, end), for its page's charts
     (not found when outside the actor's scope)."""
-    scope = read_scope(actor)
-    with db.reading() as session:
-        row = session.scalar(
-            select(OutletRow).where(*outlet_conditions(scope), OutletRow.code == outlet_code)
-        )
-    if row is None:
-        raise NotFoundError(f"没有编码为 {outlet_code} 的排放口 (no such outlet)", field="code")
-    raw = [
-        RawReading(parameter, observed_at, value, flag)
-        for _s, parameter, observed_at, value, flag, _l in store.readings(
-            outlet_code, start=start, end=end
-        )
-    ]
+    raw = _outlet_readings(db, store, actor, outlet_code, start=start, end=end)
     by_code: dict[str, list[HourlyPoint]] = defaultdict(list)
     for point in hourly_points(raw):
         by_code[point.code].append(point)
     return dict(sorted(by_code.items()))
+
+
+def outlet_live(
+    db: Database,
+    store: ReadingsStore,
+    actor: Actor,
+    outlet_code: str,
+    *,
+    start: datetime,
+    end: datetime,
+) -> dict[str, list[LivePoint]]:
+    """An outlet's real-time (or minute) values per parameter code in [start, end), for the
+    live chart of its page (not found when outside the actor's scope)."""
+    return live_points(_outlet_readings(db, store, actor, outlet_code, start=start, end=end))
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSeries:
+    """A parameter's live values at an outlet with the hourly permit limit as the reference
+    line (a real-time value over it is a signal, not an exceedance: the permit judges hourly
+    means). ``points`` hold the converted value where the limit is on the converted basis."""
+
+    code: str
+    name: tuple[str, str]
+    unit: str
+    limit: float | None
+    converted: bool
+    points: list[tuple[datetime, float, str]]
+
+
+def outlet_live_series(
+    db: Database,
+    store: ReadingsStore,
+    actor: Actor,
+    outlet_code: str,
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[LiveSeries]:
+    """The live chart of an outlet: per parameter its real-time values in [start, end)."""
+    live = outlet_live(db, store, actor, outlet_code, start=start, end=end)
+    with db.reading() as session:
+        outlet_id = session.scalar(select(OutletRow.id).where(OutletRow.code == outlet_code))
+        limits = limits_in(session, outlet_id) if outlet_id is not None else []
+    hourly = {lim.parameter_code: lim for lim in limits if lim.period is AveragingPeriod.HOUR}
+    series: list[LiveSeries] = []
+    for code, points in live.items():
+        limit = hourly.get(code)
+        converted = limit is not None and limit.basis is LimitBasis.CONVERTED
+        series.append(
+            LiveSeries(
+                code=code,
+                name=PARAMETER_NAMES.get(code, (code, code)),
+                unit=limit.unit if limit else "",
+                limit=limit.limit_value if limit else None,
+                converted=converted,
+                points=[
+                    (
+                        p.observed_at,
+                        p.converted if converted and p.converted is not None else p.value,
+                        p.flag,
+                    )
+                    for p in points
+                ],
+            )
+        )
+    return series
 
 
 #: The plan targets the programme figures inform (二(三)2).
