@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -52,6 +53,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class FixedDecimal(TypeDecorator[Decimal]):
+    """An exact decimal with ``scale`` places, stored as a whole number of 10^-scale units
+    (BIGINT), so SQLite keeps it exact (it has no decimal type) and sums in SQL stay exact
+    on both stores. Values with more places are refused, never rounded. SQL aggregates
+    return units: divide by ``10**scale``."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int = 6) -> None:
+        super().__init__()
+        self.scale = scale
+        self.factor = Decimal(10) ** scale
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        units = Decimal(value) * self.factor
+        if units != units.to_integral_value():
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        return int(units)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)) / self.factor
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -64,6 +64,10 @@ class Permission(StrEnum):
     SOURCE_READ = "source.read"
     SOURCE_MANAGE = "source.manage"
     WARNING_HANDLE = "warning.handle"
+    WASTE_READ = "waste.read"
+    WASTE_ACT = "waste.act"
+    WASTE_MANAGE = "waste.manage"
+    WASTE_WARNING_HANDLE = "waste.warning.handle"
 
 
 _ALL_SIGNED_IN = frozenset(Role) - {Role.PUBLIC}
@@ -99,6 +103,12 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.SOURCE_READ: _ALL_SIGNED_IN,
     Permission.SOURCE_MANAGE: _CITY,
     Permission.WARNING_HANDLE: frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.COUNTY_OFFICER}),
+    # hazardous waste: never public; enterprise users see and act for their own enterprise only,
+    # county officers see their county; the bureau (city office) manages licences and approvals
+    Permission.WASTE_READ: _ALL_SIGNED_IN,
+    Permission.WASTE_ACT: frozenset({Role.ADMIN, Role.ENTERPRISE_USER}),
+    Permission.WASTE_MANAGE: _CITY,
+    Permission.WASTE_WARNING_HANDLE: frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.COUNTY_OFFICER}),
 }
 
 

@@ -7,6 +7,7 @@ from ecociv.monitoring import tables as monitoring_tables
 from ecociv.orgs import tables as orgs_tables
 from ecociv.sources import tables as sources_tables
 from ecociv.users import tables as users_tables
+from ecociv.waste import tables as waste_tables
 
 __all__ = [
     "assessment_tables",
@@ -16,4 +17,5 @@ __all__ = [
     "orgs_tables",
     "sources_tables",
     "users_tables",
+    "waste_tables",
 ]

@@ -1,0 +1,426 @@
+"""The parties of hazardous-waste transfers and what the rules check about them: facilities
+(where a party is), operating licences, vehicles and crew, management plans and cross-province
+approvals. Every write is audited; a write that changes nothing records nothing.
+
+Who may write what: the bureau (``WASTE_MANAGE``) registers facilities, licences and
+approvals; a carrier's own users (or the bureau) its vehicles and crew; a consignor's own users
+(or the bureau) its management plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecociv import audit, orgs
+from ecociv.adapters.db import Database
+from ecociv.kernel import (
+    Actor,
+    Clock,
+    NotFoundError,
+    Permission,
+    PermissionDeniedError,
+    Role,
+    SystemClock,
+    ValidationError,
+    can,
+    ensure,
+)
+from ecociv.waste.model import (
+    CrewMember,
+    Licence,
+    ManagementPlan,
+    TransferApproval,
+    Vehicle,
+)
+from ecociv.waste.repository import (
+    approval_of,
+    crew_of,
+    licence_of,
+    plan_lines_json,
+    plan_of,
+    scopes_json,
+    vehicle_of,
+)
+from ecociv.waste.tables import (
+    ApprovalRow,
+    CrewRow,
+    FacilityRow,
+    LicenceRow,
+    PlanRow,
+    VehicleRow,
+)
+
+#: Quzhou's prefecture (GB/T 2260): adcodes 3308xx are inside the city (plan 二(三)4 不出市).
+CITY_PREFIX = "3308"
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityInput:
+    """A party's site: Quzhou enterprises take name, county and location from the master
+    record unless given; parties outside the city give them (``adcode``: GB/T 2260)."""
+
+    uscc: str
+    name: str = ""
+    adcode: str = ""
+    address: str = ""
+    longitude: float | None = None  # GCJ-02
+    latitude: float | None = None
+    kind: str = "unit"  # unit, or service_area (a site where vehicles may stop, W07)
+    is_synthetic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Facility:
+    uscc: str
+    name: str
+    kind: str
+    adcode: str
+    address: str
+    longitude: float | None
+    latitude: float | None
+    enterprise_id: int | None
+    is_synthetic: bool
+
+    @property
+    def in_city(self) -> bool:
+        return self.adcode.startswith(CITY_PREFIX)
+
+
+def facility_of(row: FacilityRow) -> Facility:
+    return Facility(
+        uscc=row.uscc,
+        name=row.name,
+        kind=row.kind,
+        adcode=row.adcode,
+        address=row.address,
+        longitude=row.longitude,
+        latitude=row.latitude,
+        enterprise_id=row.enterprise_id,
+        is_synthetic=row.is_synthetic,
+    )
+
+
+def _snapshot(row: Any, fields: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(row, name)
+        out[name] = str(value) if isinstance(value, Decimal | date) else value
+    return out
+
+
+def _upsert(
+    session: Session,
+    actor: Actor,
+    clock: Clock,
+    row: Any,
+    model: type[Any],
+    key: dict[str, Any],
+    values: dict[str, Any],
+    entity: str,
+    entity_id: str,
+) -> bool:
+    """Create or update a registry row, audited; False when nothing changed."""
+    now = clock.now()
+    fields = list(values)
+    if row is None:
+        row = model(**key, **values, created_at=now, **_updated(model, now))
+        session.add(row)
+        session.flush()
+        audit.record(
+            session, actor, f"{entity}.create", entity, entity_id, None, _snapshot(row, fields),
+            clock=clock,
+        )  # fmt: skip
+        return True
+    before = _snapshot(row, fields)
+    for name, value in values.items():
+        setattr(row, name, value)
+    after = _snapshot(row, fields)
+    if before == after:
+        return False
+    if hasattr(row, "updated_at"):
+        row.updated_at = now
+    session.flush()
+    audit.record(session, actor, f"{entity}.update", entity, entity_id, before, after, clock=clock)
+    return True
+
+
+def _updated(model: type[Any], now: Any) -> dict[str, Any]:
+    return {"updated_at": now} if hasattr(model, "updated_at") else {}
+
+
+def _uscc(value: str, field: str = "uscc") -> str:
+    text = value.strip().upper()
+    if len(text) != 18 or not text.isalnum():
+        raise ValidationError(
+            f"统一社会信用代码 “{value}” 应为 18 位字母数字 (USCC must be 18 characters)",
+            field=field,
+        )
+    return text
+
+
+# ---- facilities ---------------------------------------------------------------------------------
+
+
+def register_facility(
+    db: Database, actor: Actor, data: FacilityInput, clock: Clock | None = None
+) -> Facility:
+    """Register or update a party's site (the bureau only)."""
+    ensure(actor, Permission.WASTE_MANAGE)
+    clock = clock or SystemClock()
+    uscc = _uscc(data.uscc)
+    if data.kind not in ("unit", "service_area"):
+        raise ValidationError("kind 应为 unit 或 service_area (unknown kind)", field="kind")
+    with db.transaction() as session:
+        enterprise_id: int | None = None
+        name, adcode, address = data.name.strip(), data.adcode.strip(), data.address.strip()
+        lon, lat = data.longitude, data.latitude
+        try:
+            enterprise_id = orgs.enterprise_id_for(session, uscc)
+        except NotFoundError:
+            enterprise_id = None
+        if enterprise_id is not None:
+            record = orgs.get_enterprise(db, _BUREAU, uscc)
+            name = name or record.name
+            adcode = adcode or record.county_code
+            address = address or record.address
+            lon = lon if lon is not None else record.longitude
+            lat = lat if lat is not None else record.latitude
+        if not name:
+            raise ValidationError("缺少单位名称 (name is required)", field="name")
+        if len(adcode) != 6 or not adcode.isdigit():
+            raise ValidationError(
+                f"行政区划代码 “{adcode}” 应为 6 位数字 (adcode: 6 digits, GB/T 2260)",
+                field="adcode",
+            )
+        if adcode.startswith(CITY_PREFIX) and enterprise_id is None and data.kind == "unit":
+            raise ValidationError(
+                f"衢州市内单位须先建立企业档案 ({uscc}: register the enterprise first)",
+                field="uscc",
+            )
+        row = session.scalar(select(FacilityRow).where(FacilityRow.uscc == uscc))
+        values = {
+            "name": name,
+            "kind": data.kind,
+            "adcode": adcode,
+            "address": address,
+            "longitude": lon,
+            "latitude": lat,
+            "enterprise_id": enterprise_id,
+            "is_synthetic": data.is_synthetic,
+        }
+        _upsert(
+            session, actor, clock, row, FacilityRow, {"uscc": uscc}, values,
+            "waste_facility", uscc,
+        )  # fmt: skip
+        stored = session.scalar(select(FacilityRow).where(FacilityRow.uscc == uscc))
+        assert stored is not None
+        return facility_of(stored)
+
+
+#: Reads the master record on behalf of the bureau's registry.
+_BUREAU = Actor(username="system:waste", role=Role.INSPECTOR)
+
+
+def facilities(session: Session, usccs: Sequence[str] | None = None) -> dict[str, Facility]:
+    """Facilities by USCC (all, or those asked for)."""
+    stmt = select(FacilityRow)
+    if usccs is not None:
+        stmt = stmt.where(FacilityRow.uscc.in_(sorted(set(usccs))))
+    return {r.uscc: facility_of(r) for r in session.scalars(stmt)}
+
+
+def unit_of(session: Session, actor: Actor) -> str | None:
+    """The USCC an enterprise user acts for (its enterprise's facility), else None."""
+    if actor.role is not Role.ENTERPRISE_USER or actor.enterprise_id is None:
+        return None
+    return session.scalar(
+        select(FacilityRow.uscc).where(FacilityRow.enterprise_id == actor.enterprise_id)
+    )
+
+
+def _own_or_bureau(session: Session, actor: Actor, owner_uscc: str, what: str) -> None:
+    """Writes for a party's own records: its own users, or the bureau."""
+    if can(actor, Permission.WASTE_MANAGE):
+        return
+    ensure(actor, Permission.WASTE_ACT)
+    if unit_of(session, actor) != owner_uscc:
+        raise PermissionDeniedError(
+            f"只能登记本单位的{what} (only your own unit's {what} may be registered)"
+        )
+
+
+def _facility_required(session: Session, uscc: str, field: str) -> FacilityRow:
+    row = session.scalar(select(FacilityRow).where(FacilityRow.uscc == uscc))
+    if row is None:
+        raise ValidationError(
+            f"单位 {uscc} 未登记为危险废物相关单位 (unit not registered)", field=field
+        )
+    return row
+
+
+# ---- licences, vehicles, crew, plans, approvals ----------------------------------------------
+
+
+def save_licence(db: Database, actor: Actor, licence: Licence, clock: Clock | None = None) -> bool:
+    """Register or update an operating licence (the bureau). True when something changed."""
+    ensure(actor, Permission.WASTE_MANAGE)
+    clock = clock or SystemClock()
+    if licence.valid_until_on < licence.valid_from_on:
+        raise ValidationError(
+            "有效期止早于起 (valid until before valid from)", field="valid_until_on"
+        )
+    if not licence.scopes:
+        raise ValidationError("许可证至少有一项经营范围 (a licence needs a scope)", field="scopes")
+    with db.transaction() as session:
+        _facility_required(session, licence.holder_uscc, "holder_uscc")
+        row = session.scalar(select(LicenceRow).where(LicenceRow.number == licence.number))
+        values = {
+            "holder_uscc": licence.holder_uscc,
+            "kind": licence.kind.value,
+            "valid_from_on": licence.valid_from_on,
+            "valid_until_on": licence.valid_until_on,
+            "scopes": scopes_json(licence.scopes),
+            "storage_capacity_t": licence.storage_capacity_t,
+            "issuer": licence.issuer,
+        }
+        return _upsert(
+            session, actor, clock, row, LicenceRow, {"number": licence.number}, values,
+            "waste_licence", licence.number,
+        )  # fmt: skip
+
+
+def save_vehicle(db: Database, actor: Actor, vehicle: Vehicle, clock: Clock | None = None) -> bool:
+    """Register or update a vehicle (its carrier's users, or the bureau)."""
+    clock = clock or SystemClock()
+    with db.transaction() as session:
+        _own_or_bureau(session, actor, vehicle.owner_uscc, "车辆")
+        _facility_required(session, vehicle.owner_uscc, "owner_uscc")
+        row = session.scalar(select(VehicleRow).where(VehicleRow.plate == vehicle.plate))
+        if row is not None and row.owner_uscc != vehicle.owner_uscc:
+            _own_or_bureau(session, actor, row.owner_uscc, "车辆")
+        values = {
+            "owner_uscc": vehicle.owner_uscc,
+            "operating_certificate_no": vehicle.operating_certificate_no,
+            "dangerous_goods_classes": list(vehicle.dangerous_goods_classes),
+            "valid_from_on": vehicle.valid_from_on,
+            "valid_until_on": vehicle.valid_until_on,
+            "gps_device_id": vehicle.gps_device_id,
+        }
+        return _upsert(
+            session, actor, clock, row, VehicleRow, {"plate": vehicle.plate}, values,
+            "waste_vehicle", vehicle.plate,
+        )  # fmt: skip
+
+
+def save_crew(db: Database, actor: Actor, member: CrewMember, clock: Clock | None = None) -> bool:
+    """Register or update a driver or escort (the employer's users, or the bureau)."""
+    clock = clock or SystemClock()
+    with db.transaction() as session:
+        _own_or_bureau(session, actor, member.employer_uscc, "人员")
+        _facility_required(session, member.employer_uscc, "employer_uscc")
+        row = session.scalar(
+            select(CrewRow).where(CrewRow.qualification_no == member.qualification_no)
+        )
+        values = {
+            "name": member.name,
+            "role": member.role.value,
+            "valid_until_on": member.valid_until_on,
+            "employer_uscc": member.employer_uscc,
+        }
+        return _upsert(
+            session, actor, clock, row, CrewRow, {"qualification_no": member.qualification_no},
+            values, "waste_crew", member.qualification_no,
+        )  # fmt: skip
+
+
+def save_plan(db: Database, actor: Actor, plan: ManagementPlan, clock: Clock | None = None) -> bool:
+    """File or update a unit's annual management plan (its own users, or the bureau)."""
+    clock = clock or SystemClock()
+    if not plan.filing_no.strip():
+        raise ValidationError("缺少备案号 (filing number required)", field="filing_no")
+    with db.transaction() as session:
+        _own_or_bureau(session, actor, plan.consignor_uscc, "管理计划")
+        _facility_required(session, plan.consignor_uscc, "consignor_uscc")
+        for i, line in enumerate(plan.lines, start=1):
+            _facility_required(session, line.receiver_uscc, f"lines[{i}].receiver_uscc")
+        row = session.scalar(
+            select(PlanRow).where(
+                PlanRow.consignor_uscc == plan.consignor_uscc, PlanRow.year == plan.year
+            )
+        )
+        values = {
+            "filing_no": plan.filing_no,
+            "filed_on": plan.filed_on,
+            "lines": plan_lines_json(plan.lines),
+        }
+        return _upsert(
+            session, actor, clock, row, PlanRow,
+            {"consignor_uscc": plan.consignor_uscc, "year": plan.year}, values,
+            "waste_plan", f"{plan.consignor_uscc}:{plan.year}",
+        )  # fmt: skip
+
+
+def save_approval(
+    db: Database, actor: Actor, approval: TransferApproval, clock: Clock | None = None
+) -> bool:
+    """Record a cross-province transfer approval (the bureau)."""
+    ensure(actor, Permission.WASTE_MANAGE)
+    clock = clock or SystemClock()
+    with db.transaction() as session:
+        row = session.scalar(select(ApprovalRow).where(ApprovalRow.number == approval.number))
+        values = {
+            "consignor_uscc": approval.consignor_uscc,
+            "receiver_uscc": approval.receiver_uscc,
+            "valid_from_on": approval.valid_from_on,
+            "valid_until_on": approval.valid_until_on,
+            "approved_t": {k: str(v) for k, v in approval.approved_t.items()},
+        }
+        return _upsert(
+            session, actor, clock, row, ApprovalRow, {"number": approval.number}, values,
+            "waste_approval", approval.number,
+        )  # fmt: skip
+
+
+# ---- reads used by the manifest services -------------------------------------------------------
+
+
+def licences_of(session: Session, holder_uscc: str) -> tuple[Licence, ...]:
+    rows = session.scalars(select(LicenceRow).where(LicenceRow.holder_uscc == holder_uscc))
+    return tuple(licence_of(r) for r in rows)
+
+
+def vehicles_of(session: Session, owner_uscc: str) -> tuple[Vehicle, ...]:
+    rows = session.scalars(select(VehicleRow).where(VehicleRow.owner_uscc == owner_uscc))
+    return tuple(vehicle_of(r) for r in rows)
+
+
+def crew_of_unit(session: Session, employer_uscc: str) -> tuple[CrewMember, ...]:
+    rows = session.scalars(select(CrewRow).where(CrewRow.employer_uscc == employer_uscc))
+    return tuple(crew_of(r) for r in rows)
+
+
+def plan_for(session: Session, consignor_uscc: str, year: int) -> ManagementPlan | None:
+    row = session.scalar(
+        select(PlanRow).where(PlanRow.consignor_uscc == consignor_uscc, PlanRow.year == year)
+    )
+    return plan_of(row) if row is not None else None
+
+
+def approval_for(
+    session: Session, consignor_uscc: str, receiver_uscc: str, day: date
+) -> TransferApproval | None:
+    rows = session.scalars(
+        select(ApprovalRow).where(
+            ApprovalRow.consignor_uscc == consignor_uscc,
+            ApprovalRow.receiver_uscc == receiver_uscc,
+        )
+    )
+    valid = [approval_of(r) for r in rows if r.valid_from_on <= day <= r.valid_until_on]
+    return valid[0] if valid else None
