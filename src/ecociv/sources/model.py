@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from ecociv.kernel.alerts import ACTIVE_ALERT_STATES, ALERT_STATE_NAMES, AlertState
+
 
 class OutletKind(StrEnum):
     """What an outlet discharges (排放口类型)."""
@@ -324,22 +326,11 @@ SEVERITY_NAMES = {
 }
 
 
-class WarningState(StrEnum):
-    OPEN = "open"  # 待处理
-    ACKNOWLEDGED = "acknowledged"  # 已确认
-    RESOLVED = "resolved"  # 已办结
-    FALSE_POSITIVE = "false_positive"  # 误报
-
-
-STATE_NAMES = {
-    WarningState.OPEN: ("待处理", "Open"),
-    WarningState.ACKNOWLEDGED: ("已确认", "Acknowledged"),
-    WarningState.RESOLVED: ("已办结", "Resolved"),
-    WarningState.FALSE_POSITIVE: ("误报", "False positive"),
-}
-
+#: The platform's warning lifecycle (``ecociv.kernel.alerts``), under this domain's names.
+WarningState = AlertState
+STATE_NAMES = ALERT_STATE_NAMES
 #: States in which a warning is still live: a new finding updates it instead of adding one.
-ACTIVE_STATES = (WarningState.OPEN, WarningState.ACKNOWLEDGED)
+ACTIVE_STATES = ACTIVE_ALERT_STATES
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from ecociv.adapters.db import Database
 from ecociv.adapters.http import flash, get_db, get_readings, redirect, render, require, script_json
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, EcocivError, NotFoundError, Permission, Role, can, utc_now
+from ecociv.kernel.alerts import ALERT_ACTION_NAMES
 from ecociv.kernel.clock import to_local
 from ecociv.sources import services
 from ecociv.sources.model import (
@@ -231,11 +232,7 @@ def device_page(
 #: The warning centre's filters (query parameters), kept across a handling form.
 WARNING_FILTERS = ("county", "rule", "state", "severity", "enterprise", "days")
 
-ACTION_NAMES = {
-    "acknowledge": ("确认", "Acknowledge"),
-    "resolve": ("办结", "Resolve"),
-    "false_positive": ("标为误报", "False positive"),
-}
+ACTION_NAMES = ALERT_ACTION_NAMES
 
 
 @router.get("/sources/warnings", response_class=HTMLResponse)

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ecociv.kernel import ConflictError, ValidationError
+from ecociv.kernel import ValidationError
+from ecociv.kernel.alerts import ALERT_TRANSITIONS, next_alert_state
 from ecociv.sources.model import (
     BASIS_ALIASES,
     CRC_ALIASES,
@@ -28,7 +29,6 @@ from ecociv.sources.model import (
     PermitLimit,
     ProtocolEdition,
     RegistryRow,
-    WarningState,
 )
 
 #: An outlet code: letters, digits, dash, underscore (排污许可证排放口编号 such as DW001).
@@ -425,34 +425,6 @@ def compliance(points: Sequence[HourlyPoint], limits: Sequence[PermitLimit]) -> 
 
 # ---- warning lifecycle ---------------------------------------------------------------------
 
-#: The legal transitions of a warning: action → (states it may start from, state it ends in).
-#: open → acknowledged → resolved | false_positive; an open warning may also be closed
-#: directly.
-TRANSITIONS: Mapping[str, tuple[frozenset[WarningState], WarningState]] = {
-    "acknowledge": (frozenset({WarningState.OPEN}), WarningState.ACKNOWLEDGED),
-    "resolve": (
-        frozenset({WarningState.OPEN, WarningState.ACKNOWLEDGED}),
-        WarningState.RESOLVED,
-    ),
-    "false_positive": (
-        frozenset({WarningState.OPEN, WarningState.ACKNOWLEDGED}),
-        WarningState.FALSE_POSITIVE,
-    ),
-}
-
-
-def next_state(state: WarningState, action: str) -> WarningState:
-    """The state after ``action``, or ConflictError when the action is not legal now.
-
-    Examples:
-        >>> next_state(WarningState.OPEN, "acknowledge")
-        <WarningState.ACKNOWLEDGED: 'acknowledged'>
-    """
-    if action not in TRANSITIONS:
-        raise ValidationError(f"未知操作 {action} (unknown action)", field="action")
-    sources, target = TRANSITIONS[action]
-    if state not in sources:
-        raise ConflictError(
-            f"预警当前为 {state.value}，不能执行 {action} (illegal transition)", field="state"
-        )
-    return target
+#: The legal transitions of a warning (the platform's lifecycle, ``ecociv.kernel.alerts``).
+TRANSITIONS = ALERT_TRANSITIONS
+next_state = next_alert_state
