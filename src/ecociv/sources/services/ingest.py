@@ -209,8 +209,9 @@ def record_refused_frames(db: Database, frames: Sequence[RefusedFrame]) -> int:
                     raw_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
                 )
                 .on_conflict_do_nothing(index_elements=["mn", "received_at", "raw_sha256"])
+                .returning(RefusedFrameRow.id)
             )
-            added += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            added += result.first() is not None  # a row back: it was new
         for mn in sorted({f.mn[:40] for f in frames}):
             count = session.scalar(
                 select(func.count()).select_from(RefusedFrameRow).where(RefusedFrameRow.mn == mn)
