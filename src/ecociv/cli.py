@@ -29,6 +29,7 @@ from ecociv.receiver import cli as receiver_cli
 from ecociv.sources.cli import app as sources_app
 from ecociv.standards_cli import app as standards_app
 from ecociv.users.cli import tokens_app, users_app
+from ecociv.waste.cli import app as waste_app
 
 app = typer.Typer(
     help="ecociv: 衢州生态文明建设示范市平台 · Quzhou eco-civilization platform",
@@ -43,6 +44,7 @@ app.add_typer(standards_app, name="standards")
 app.add_typer(hj212_app, name="hj212")
 app.add_typer(monitoring_app, name="monitoring")
 app.add_typer(sources_app, name="sources")
+app.add_typer(waste_app, name="waste")
 app.command("assess")(assess_command)
 app.command("receiver")(receiver_cli.receiver)
 app.command("simulate-devices")(receiver_cli.simulate_devices)

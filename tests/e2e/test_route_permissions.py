@@ -21,6 +21,8 @@ AUDITORS = frozenset({Role.ADMIN, Role.INSPECTOR})
 GOVERNMENT = STAFF - {Role.ENTERPRISE_USER}
 REPORTERS = frozenset({Role.COUNTY_OFFICER, Role.DEPARTMENT_OFFICER})
 CITY = frozenset({Role.ADMIN, Role.CITY_OFFICE})
+#: A waste party's own records: its users for its unit, the bureau for any, administrators.
+PARTIES = frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.ENTERPRISE_USER})
 
 EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/"): ALL,
@@ -145,6 +147,37 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/api/v1/sources/compliance"): STAFF,
     ("GET", "/api/v1/sources/programme"): STAFF,
     ("GET", "/sources"): STAFF,
+    ("GET", "/api/v1/waste/facilities"): STAFF,
+    ("POST", "/api/v1/waste/facilities"): CITY,
+    ("POST", "/api/v1/waste/licences"): CITY,
+    ("POST", "/api/v1/waste/approvals"): CITY,
+    ("POST", "/api/v1/waste/vehicles"): PARTIES,
+    ("POST", "/api/v1/waste/crew"): PARTIES,
+    ("POST", "/api/v1/waste/plans"): PARTIES,
+    ("POST", "/api/v1/waste/ledger"): PARTIES,
+    ("GET", "/api/v1/waste/ledger/{uscc}"): STAFF,
+    ("GET", "/api/v1/waste/manifests"): STAFF,
+    ("POST", "/api/v1/waste/manifests"): PARTIES,
+    ("GET", "/api/v1/waste/manifests/{ref}"): STAFF,
+    ("POST", "/api/v1/waste/manifests/{ref}/actions/{action}"): PARTIES,
+    ("GET", "/api/v1/waste/manifests/{ref}/versions/{version}"): STAFF,
+    ("PUT", "/api/v1/waste/manifests/{ref}/route"): PARTIES,
+    ("GET", "/api/v1/waste/manifests/{ref}/track"): STAFF,
+    ("POST", "/api/v1/waste/fixes"): PARTIES,
+    ("GET", "/api/v1/waste/map"): STAFF,
+    ("GET", "/api/v1/waste/warnings"): STAFF,
+    ("POST", "/api/v1/waste/warnings/{warning_id}/actions"): WRITERS,
+    ("GET", "/api/v1/waste/indicators"): GOVERNMENT,
+    ("GET", "/waste/warnings"): STAFF,
+    ("POST", "/waste/warnings/{warning_id}"): WRITERS,
+    ("GET", "/waste/indicators"): GOVERNMENT,
+    ("GET", "/waste"): STAFF,
+    ("GET", "/waste/manifests"): STAFF,
+    ("GET", "/waste/manifests/{ref}"): STAFF,
+    ("GET", "/waste/manifests/{ref}/versions/{version}"): STAFF,
+    ("GET", "/waste/manifests/{ref}/track"): STAFF,
+    ("GET", "/waste/map"): STAFF,
+    ("POST", "/waste/manifests/{ref}/actions/{action}"): PARTIES,
     ("GET", "/sources/outlets/{code}"): STAFF,
     ("GET", "/sources/enterprises/{uscc}"): STAFF,
     ("GET", "/sources/devices/{mn}"): STAFF,
@@ -227,6 +260,9 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         .replace("{load_id}", "999999")
         .replace("{warning_id}", "999999")
         .replace("{mn}", "NO-SUCH-MN")
+        .replace("{ref}", "20253308999999")
+        .replace("{action}", "submit")
+        .replace("{version}", "1")
         .replace("{year}", "2023")
         .replace("{report_id}", str(report_for(client, role)))
     )

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from ecociv import monitoring, orgs, sources
+from ecociv import monitoring, orgs, sources, waste
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import (
@@ -161,6 +161,18 @@ def indicator_page(
         now = SystemClock().now()
         figure_year = to_local(now).year
         figures = [f for f in sources.programme_figures(db, actor, now) if f.indicator_code == code]
+    elif (
+        code in waste.WASTE_INDICATORS
+        and can(actor, Permission.WASTE_READ)
+        and actor.role is not Role.ENTERPRISE_USER
+    ):
+        now = SystemClock().now()
+        figure_year = to_local(now).year
+        figures = [
+            f
+            for f in waste.indicator_figures(db, actor, figure_year, now)
+            if f.indicator_code == code
+        ]
     return render(
         request,
         "indicators/indicator.html",

@@ -67,6 +67,7 @@ class Permission(StrEnum):
     WASTE_READ = "waste.read"
     WASTE_ACT = "waste.act"
     WASTE_MANAGE = "waste.manage"
+    WASTE_RECORD = "waste.record"
     WASTE_WARNING_HANDLE = "waste.warning.handle"
 
 
@@ -108,6 +109,9 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.WASTE_READ: _ALL_SIGNED_IN,
     Permission.WASTE_ACT: frozenset({Role.ADMIN, Role.ENTERPRISE_USER}),
     Permission.WASTE_MANAGE: _CITY,
+    # records a party keeps (vehicles, crew, plans, ledger, GPS fixes, manifest steps): its own
+    # users for its own unit, the bureau for any (the services check which unit)
+    Permission.WASTE_RECORD: frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.ENTERPRISE_USER}),
     Permission.WASTE_WARNING_HANDLE: frozenset({Role.ADMIN, Role.CITY_OFFICE, Role.COUNTY_OFFICER}),
 }
 

@@ -90,8 +90,11 @@ from ecociv.waste.rules import (
     validate_manifest_number,
     workdays_between,
 )
+from ecociv.waste.services import WASTE_INDICATORS, indicator_figures  # noqa: E402
 
 __all__ = [
+    "WASTE_INDICATORS",
+    "indicator_figures",
     "CHINA_CALENDAR",
     "CONSIGNOR_ROLES",
     "CREW_ROLE_NAMES",

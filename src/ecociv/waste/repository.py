@@ -32,6 +32,7 @@ from ecociv.waste.model import (
     TransferType,
     Vehicle,
 )
+from ecociv.waste.rules import tracks
 from ecociv.waste.tables import (
     ApprovalRow,
     CrewRow,
@@ -42,6 +43,7 @@ from ecociv.waste.tables import (
     ManifestRow,
     ManifestVersionRow,
     PlanRow,
+    TrackPointRow,
     VehicleRow,
 )
 
@@ -280,3 +282,15 @@ def ledger_of(row: LedgerRow) -> LedgerEntry:
         staff=row.staff,
         manifest_no=row.manifest_no,
     )
+
+
+def wgs84_of(rows: Sequence[TrackPointRow]) -> tuple[list[float], list[float]]:
+    """Stored fixes in WGS-84 (fixes received in GCJ-02 converted back)."""
+    lon = [r.longitude for r in rows]
+    lat = [r.latitude for r in rows]
+    gcj = [i for i, r in enumerate(rows) if r.datum == "GCJ-02"]
+    if gcj:
+        back_lon, back_lat = tracks.gcj02_to_wgs84([lon[i] for i in gcj], [lat[i] for i in gcj])
+        for k, i in enumerate(gcj):
+            lon[i], lat[i] = float(back_lon[k]), float(back_lat[k])
+    return lon, lat

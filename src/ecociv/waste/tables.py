@@ -50,9 +50,26 @@ class FacilityRow(Base):
     enterprise_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprise.id"), nullable=True, index=True
     )
+    #: HJ 1259-2022 §4.2 class (key, simplified, registration): sets the reporting rhythm
+    management_class: Mapped[str | None] = mapped_column(String(16), nullable=True)
     is_synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ReportFilingRow(Base):
+    """A report a unit filed (HJ 1259-2022 §7.2: monthly, quarterly, annual; §5.2.2 the plan),
+    by period (``2025-03``, ``2025-Q1``, ``2025``), with the day it was filed (W17)."""
+
+    __tablename__ = "waste_report_filing"
+    __table_args__ = (UniqueConstraint("unit_uscc", "kind", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_uscc: Mapped[str] = mapped_column(String(18), nullable=False)
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    period: Mapped[str] = mapped_column(String(10), nullable=False)
+    filed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class LicenceRow(Base):

@@ -49,6 +49,8 @@ from ecociv.sources import api as sources_api
 from ecociv.sources import pages as sources_pages
 from ecociv.users import api as users_api
 from ecociv.users import pages as users_pages
+from ecociv.waste import api as waste_api
+from ecociv.waste import pages as waste_pages
 from ecociv.web import pages as shell_pages
 from ecociv.web.i18n import LOCALE_NAMES, LOCALES, gettext_for
 from ecociv.web.nav import visible_nav
@@ -153,6 +155,7 @@ def _make_renderer(settings: Settings) -> Any:
                 PackageLoader("ecociv.assessment", "templates"),
                 PackageLoader("ecociv.monitoring", "templates"),
                 PackageLoader("ecociv.sources", "templates"),
+                PackageLoader("ecociv.waste", "templates"),
             ]
         ),
         autoescape=select_autoescape(["html"]),
@@ -253,6 +256,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         monitoring_pages.router,
         sources_api.router,
         sources_pages.router,
+        waste_api.router,
+        waste_pages.router,
     ):
         app.include_router(router)
 

@@ -46,6 +46,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(N_("Air quality"), "/air", Permission.MONITORING_READ),
     NavItem(N_("Soil"), "/soil", Permission.MONITORING_READ),
     NavItem(N_("Pollution sources"), "/sources", Permission.SOURCE_READ),
+    NavItem(N_("Hazardous waste"), "/waste", Permission.WASTE_READ),
     NavItem(N_("Organisation"), "/orgs", Permission.ORG_READ),
     NavItem(N_("Indicators"), "/indicators", Permission.INDICATOR_READ),
     NavItem(N_("Annual reports"), "/reports", Permission.REPORT_READ),

@@ -78,7 +78,11 @@ LEG = LegInput(
 
 @pytest.fixture
 def cast(db: Database) -> Cast:
-    clock = FixedClock(beijing(2025, 9, 25))
+    return register_cast(db, FixedClock(beijing(2025, 9, 25)))
+
+
+def register_cast(db: Database, clock: FixedClock) -> Cast:
+    """Register the parties, licences, plan, vehicle and crew (as the test administrator)."""
     for uscc in (GENERATOR, CARRIER, RECEIVER):
         services.register_facility(db, SYSTEM, services.FacilityInput(uscc=uscc), clock)
     services.register_facility(
@@ -95,12 +99,12 @@ def cast(db: Database) -> Cast:
         services.save_licence(
             db, SYSTEM,
             Licence(number, holder, LicenceKind.COMPREHENSIVE, date(2023, 1, 1),
-                    date(2027, 12, 31), scopes, D(200)),
+                    date(2030, 12, 31), scopes, D(200)),
             clock,
         )  # fmt: skip
     services.save_plan(
         db, SYSTEM,
-        ManagementPlan(2025, GENERATOR, "330802-2025-0042",
+        ManagementPlan(clock.now().astimezone(SHANGHAI).year, GENERATOR, "330802-2025-0042",
                        (PlanLine(OIL, D(50), RECEIVER, "R9"),
                         PlanLine(PACKAGING, D(20), RECEIVER, "D10"),
                         PlanLine(OIL, D(10), OUTSIDE, "R9"))),
@@ -109,12 +113,12 @@ def cast(db: Database) -> Cast:
     services.save_vehicle(
         db, SYSTEM,
         Vehicle("浙H12345", CARRIER, "浙交运管衢字330800012345", ("3", "6", "9"),
-                date(2026, 6, 30), "GPS-0001"),
+                date(2030, 12, 31), "GPS-0001"),
         clock,
     )  # fmt: skip
     for member in (
-        CrewMember("王驾驶", CrewRole.DRIVER, "D001", date(2027, 1, 1), CARRIER),
-        CrewMember("李押运", CrewRole.ESCORT, "E001", date(2027, 1, 1), CARRIER),
+        CrewMember("王驾驶", CrewRole.DRIVER, "D001", date(2030, 12, 31), CARRIER),
+        CrewMember("李押运", CrewRole.ESCORT, "E001", date(2030, 12, 31), CARRIER),
     ):
         services.save_crew(db, SYSTEM, member, clock)
     return Cast(

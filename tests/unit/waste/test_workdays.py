@@ -143,16 +143,28 @@ def test_workdays_between_inverts_add_workdays(start: date, n: int) -> None:
     assert workdays_between(start, add_workdays(start, n)) == n
 
 
-def test_a_date_beyond_the_installed_table_is_refused_with_a_clear_error() -> None:
+def test_a_date_before_the_installed_table_is_refused_with_a_clear_error() -> None:
     first, last = CHINA_CALENDAR.years
     assert first <= 2025 < 2026 <= last
-    beyond = date(last + 1, 1, 5)
+    before = date(first - 1, 6, 1)
     with pytest.raises(CalendarRangeError) as caught:
-        is_workday(beyond)
+        is_workday(before)
     assert f"{first}–{last}" in caught.value.message
-    assert beyond.isoformat() in caught.value.message
+    assert before.isoformat() in caught.value.message
     assert "chinesecalendar" in caught.value.message
-    with pytest.raises(CalendarRangeError):
-        add_workdays(date(last, 12, 28), 10)
-    with pytest.raises(CalendarRangeError):
-        is_workday(date(first - 1, 6, 1))
+
+
+def test_a_year_after_the_table_keeps_weekends_and_the_fixed_statutory_holidays() -> None:
+    """A delivery at the end of the last known year still gets its deadline (estimated)."""
+    _first, last = CHINA_CALENDAR.years
+    new_year = date(last + 1, 1, 1)
+    assert not is_workday(new_year) and CHINA_CALENDAR.estimated(new_year)
+    assert not CHINA_CALENDAR.estimated(date(last, 12, 31))
+    for month, day in ((5, 1), (5, 2), (10, 1), (10, 2), (10, 3)):
+        assert not is_workday(date(last + 1, month, day))
+    monday = next(date(last + 1, 3, d) for d in range(1, 8) if date(last + 1, 3, d).weekday() == 0)
+    assert is_workday(monday) and not is_workday(monday + timedelta(days=5))  # Saturday
+    # five working days after 28 December of the last known year, across 1 January
+    deadline = add_workdays(date(last, 12, 28), 5)
+    assert deadline.year == last + 1
+    assert workdays_between(date(last, 12, 28), deadline) == 5

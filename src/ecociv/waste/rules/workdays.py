@@ -3,7 +3,15 @@
 China's working days are not Monday to Friday: the State Council publishes each year the public
 holidays and the weekend days that are worked instead (调休). That table comes from the
 ``chinese_calendar`` module of the ``chinesecalendar`` package, which must be updated every year;
-a date outside the years it knows raises :class:`CalendarRangeError` instead of guessing.
+a date before the years it knows raises :class:`CalendarRangeError`. A date *after* them (the
+State Council publishes next year's table late in the year; a delivery at the end of December
+needs January's days) is judged by the rules that do not change from year to year: Saturdays
+and Sundays off, and the fixed-date statutory holidays of 全国年节及纪念日放假办法 (2024 revision,
+第二条: 元旦 1 January; 劳动节 1–2 May; 国庆节 1–3 October) off. Such a day is *estimated*: the
+lunar holidays (春节, 清明, 端午, 中秋) and the worked weekend days (调休) are not known yet, so a
+deadline may come out earlier than the official one (never later for a fixed-date holiday);
+:attr:`ChinaCalendar.estimated` says whether a date was estimated. Update the package when the
+new table is out.
 
 Counting (民法典 第二百零一条: a period counted in days starts the day after the event, "开始
 的当日不计入"): the deadline of "within N working days" is the N-th working day *after* the
@@ -34,6 +42,9 @@ RECEIPT_CONFIRMATION_WORKDAYS: Final = 5
 PAPER_BACKFILL_WORKDAYS: Final = 10
 
 _DAY = timedelta(days=1)
+#: The fixed-date statutory holidays (全国年节及纪念日放假办法, 2024 revision, 第二条): 元旦,
+#: 劳动节 (two days), 国庆节 (three days) — used for years the table does not cover yet.
+FIXED_HOLIDAYS: Final = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 
 
 class CalendarRangeError(ValidationError):
@@ -56,11 +67,17 @@ class ChinaCalendar:
         known = chinese_calendar.holidays.keys()
         return min(known).year, max(known).year
 
+    def estimated(self, day: date) -> bool:
+        """True for a day after the installed table (judged by the fixed rules only)."""
+        return day.year > self.years[1]
+
     def is_workday(self, day: date) -> bool:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:
             first, last = self.years
+            if day.year > last:
+                return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
             raise CalendarRangeError(
                 f"节假日数据只覆盖 {first}–{last} 年，无法判断 {day.isoformat()} 是否为工作日；"
                 f"请更新 chinesecalendar 包 (the holiday table covers {first}-{last} only; "

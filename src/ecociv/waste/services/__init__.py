@@ -1,6 +1,13 @@
 """Use cases of hazardous-waste supervision: the registry of parties, manifests and their
 transitions, GPS tracks and the transport map."""
 
+from ecociv.waste.services.indicators import (
+    WASTE_INDICATORS,
+    AreaIndicators,
+    IndicatorTable,
+    indicator_figures,
+    indicator_table,
+)
 from ecociv.waste.services.ledger import LedgerResult, ledger_entries, record_ledger
 from ecociv.waste.services.manifests import (
     PREFECTURE_CODE,
@@ -11,6 +18,7 @@ from ecociv.waste.services.manifests import (
     ManifestView,
     act,
     backfill_paper,
+    count_by_state,
     create_draft,
     get_manifest,
     manifest_version,
@@ -23,6 +31,8 @@ from ecociv.waste.services.registry import (
     Facility,
     FacilityInput,
     facilities,
+    file_report,
+    list_facilities,
     register_facility,
     save_approval,
     save_crew,
@@ -40,8 +50,27 @@ from ecociv.waste.services.tracks import (
     set_route,
     transport_map,
 )
+from ecociv.waste.services.warnings import (
+    CheckSummary,
+    WarningFilter,
+    WasteWarning,
+    evaluate_all,
+    handle,
+    list_warnings,
+)
 
 __all__ = [
+    "WASTE_INDICATORS",
+    "AreaIndicators",
+    "IndicatorTable",
+    "indicator_figures",
+    "indicator_table",
+    "CheckSummary",
+    "WarningFilter",
+    "WasteWarning",
+    "evaluate_all",
+    "handle",
+    "list_warnings",
     "CITY_PREFIX",
     "PREFECTURE_CODE",
     "EventRecord",
@@ -57,11 +86,14 @@ __all__ = [
     "Track",
     "act",
     "backfill_paper",
+    "count_by_state",
     "create_draft",
     "facilities",
+    "file_report",
     "get_manifest",
     "ingest_fixes",
     "ledger_entries",
+    "list_facilities",
     "manifest_track",
     "manifest_version",
     "on_saved",

@@ -18,6 +18,7 @@ from ecociv.adapters.db import Database
 from ecociv.kernel import (
     Actor,
     Clock,
+    NotFoundError,
     Permission,
     PermissionDeniedError,
     Role,
@@ -163,12 +164,13 @@ def ledger_entries(
     ensure(actor, Permission.WASTE_READ)
     with db.reading() as session:
         facility = session.scalar(select(FacilityRow).where(FacilityRow.uscc == unit_uscc))
-        if actor.role is Role.ENTERPRISE_USER and unit_of(session, actor) != unit_uscc:
-            raise PermissionDeniedError("只能查看本单位台账 (only your own unit's ledger)")
-        if actor.role is Role.COUNTY_OFFICER and (
-            facility is None or facility.adcode != actor.county_code
-        ):
-            raise PermissionDeniedError("只能查看本县单位台账 (only your county's units)")
+        hidden = (
+            facility is None
+            or (actor.role is Role.ENTERPRISE_USER and unit_of(session, actor) != unit_uscc)
+            or (actor.role is Role.COUNTY_OFFICER and facility.adcode != actor.county_code)
+        )
+        if hidden:  # outside the reader's scope reads as absent
+            raise NotFoundError(f"没有单位 {unit_uscc} 的台账 (no such ledger)", field="uscc")
         stmt = select(LedgerRow).where(LedgerRow.unit_uscc == unit_uscc)
         if start is not None:
             stmt = stmt.where(LedgerRow.occurred_at >= start)

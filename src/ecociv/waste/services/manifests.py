@@ -737,3 +737,16 @@ def search_manifests(
         usccs = {u for i in items for u in (i.consignor_uscc, i.receiver_uscc, i.carrier_uscc)}
         names = {u: f.name for u, f in facilities(session, sorted(usccs)).items()}
     return ManifestPage(items, total, page, page_size, names)
+
+
+def count_by_state(db: Database, actor: Actor) -> dict[str, int]:
+    """How many manifests the actor sees in each state (every state, zeros included)."""
+    with db.reading() as session:
+        found = session.execute(
+            select(ManifestRow.state, func.count())
+            .where(*read_conditions(session, actor))
+            .group_by(ManifestRow.state)
+        ).all()
+    counts = dict.fromkeys((s.value for s in ManifestState), 0)
+    counts.update({str(state): int(n) for state, n in found})
+    return counts

@@ -9,6 +9,7 @@ approvals; a carrier's own users (or the bureau) its vehicles and crew; a consig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -54,6 +55,7 @@ from ecociv.waste.tables import (
     FacilityRow,
     LicenceRow,
     PlanRow,
+    ReportFilingRow,
     VehicleRow,
 )
 
@@ -73,6 +75,7 @@ class FacilityInput:
     longitude: float | None = None  # GCJ-02
     latitude: float | None = None
     kind: str = "unit"  # unit, or service_area (a site where vehicles may stop, W07)
+    management_class: str | None = None  # key, simplified, registration (HJ 1259-2022 §4.2)
     is_synthetic: bool = False
 
 
@@ -87,6 +90,7 @@ class Facility:
     latitude: float | None
     enterprise_id: int | None
     is_synthetic: bool
+    management_class: str | None = None
 
     @property
     def in_city(self) -> bool:
@@ -104,6 +108,7 @@ def facility_of(row: FacilityRow) -> Facility:
         latitude=row.latitude,
         enterprise_id=row.enterprise_id,
         is_synthetic=row.is_synthetic,
+        management_class=row.management_class,
     )
 
 
@@ -177,6 +182,11 @@ def register_facility(
     uscc = _uscc(data.uscc)
     if data.kind not in ("unit", "service_area"):
         raise ValidationError("kind 应为 unit 或 service_area (unknown kind)", field="kind")
+    if data.management_class not in (None, "key", "simplified", "registration"):
+        raise ValidationError(
+            "management_class 应为 key、simplified 或 registration (HJ 1259-2022 §4.2)",
+            field="management_class",
+        )
     with db.transaction() as session:
         enterprise_id: int | None = None
         name, adcode, address = data.name.strip(), data.adcode.strip(), data.address.strip()
@@ -213,6 +223,7 @@ def register_facility(
             "longitude": lon,
             "latitude": lat,
             "enterprise_id": enterprise_id,
+            "management_class": data.management_class,
             "is_synthetic": data.is_synthetic,
         }
         _upsert(
@@ -234,6 +245,13 @@ def facilities(session: Session, usccs: Sequence[str] | None = None) -> dict[str
     if usccs is not None:
         stmt = stmt.where(FacilityRow.uscc.in_(sorted(set(usccs))))
     return {r.uscc: facility_of(r) for r in session.scalars(stmt)}
+
+
+def list_facilities(db: Database, actor: Actor) -> list[Facility]:
+    """Registered sites: registry information every signed-in role may read."""
+    ensure(actor, Permission.WASTE_READ)
+    with db.reading() as session:
+        return sorted(facilities(session).values(), key=lambda f: (f.adcode, f.uscc))
 
 
 def unit_of(session: Session, actor: Actor) -> str | None:
@@ -386,6 +404,57 @@ def save_approval(
             session, actor, clock, row, ApprovalRow, {"number": approval.number}, values,
             "waste_approval", approval.number,
         )  # fmt: skip
+
+
+_PERIOD = {
+    "monthly": re.compile(r"^\d{4}-(0[1-9]|1[0-2])$"),
+    "quarterly": re.compile(r"^\d{4}-Q[1-4]$"),
+    "annual": re.compile(r"^\d{4}$"),
+    "plan": re.compile(r"^\d{4}$"),
+}
+
+
+def file_report(
+    db: Database,
+    actor: Actor,
+    unit_uscc: str,
+    kind: str,
+    period: str,
+    filed_on: date,
+    clock: Clock | None = None,
+) -> bool:
+    """Record that a unit filed a report (HJ 1259-2022 §7.2: ``monthly`` ``2025-03``,
+    ``quarterly`` ``2025-Q1``, ``annual`` ``2025``; §5.2.2 ``plan`` ``2025``): its own users
+    or the bureau. Filing the same period again keeps the first day (False)."""
+    clock = clock or SystemClock()
+    if kind not in _PERIOD:
+        raise ValidationError(f"未知申报类型 “{kind}” (unknown report kind)", field="kind")
+    if not _PERIOD[kind].match(period):
+        raise ValidationError(f"申报期 “{period}” 格式不符 (bad period for {kind})", field="period")
+    with db.transaction() as session:
+        _own_or_bureau(session, actor, unit_uscc, "申报")
+        _facility_required(session, unit_uscc, "unit_uscc")
+        found = session.scalar(
+            select(ReportFilingRow).where(
+                ReportFilingRow.unit_uscc == unit_uscc,
+                ReportFilingRow.kind == kind,
+                ReportFilingRow.period == period,
+            )
+        )
+        if found is not None:
+            return False
+        session.add(
+            ReportFilingRow(
+                unit_uscc=unit_uscc, kind=kind, period=period, filed_on=filed_on,
+                created_at=clock.now(),
+            )
+        )  # fmt: skip
+        session.flush()
+        audit.record(
+            session, actor, "waste_report.file", "waste_report", f"{unit_uscc}:{kind}:{period}",
+            None, {"filed_on": filed_on.isoformat()}, clock=clock,
+        )  # fmt: skip
+        return True
 
 
 # ---- reads used by the manifest services -------------------------------------------------------

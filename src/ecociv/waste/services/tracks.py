@@ -33,10 +33,11 @@ from ecociv.kernel import (
     can,
     ensure,
 )
-from ecociv.waste.repository import manifest_of
+from ecociv.waste.repository import manifest_of, wgs84_of
 from ecociv.waste.rules import tracks as geo
 from ecociv.waste.services.manifests import read_conditions, ref_condition
 from ecociv.waste.services.registry import facilities, unit_of
+from ecociv.waste.services.warnings import evaluate_vehicles_in
 from ecociv.waste.tables import ManifestRow, TrackPointRow, VehicleRow
 
 #: The most fixes one request may carry.
@@ -132,9 +133,11 @@ def ingest_fixes(
                     received_at=now,
                 )
                 .on_conflict_do_nothing(index_elements=["gps_device_id", "observed_at"])
+                .returning(TrackPointRow.id)
             )
-            inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            inserted += result.first() is not None  # a row back: it was new
         if inserted:
+            evaluate_vehicles_in(session, sorted({devices[f.gps_device_id] for f in fixes}), now)
             audit.record(
                 session, actor, "waste_track.ingest", "waste_track", f"{len(fixes)} fixes",
                 None, {"received": len(fixes), "inserted": inserted}, only_changes=False,
@@ -222,18 +225,6 @@ def _fixes(
             .order_by(TrackPointRow.observed_at, TrackPointRow.id)
         )
     )
-
-
-def wgs84_of(rows: Sequence[TrackPointRow]) -> tuple[list[float], list[float]]:
-    """The fixes in WGS-84 (GCJ-02 fixes converted back)."""
-    lon = [r.longitude for r in rows]
-    lat = [r.latitude for r in rows]
-    gcj = [i for i, r in enumerate(rows) if r.datum == "GCJ-02"]
-    if gcj:
-        back_lon, back_lat = geo.gcj02_to_wgs84([lon[i] for i in gcj], [lat[i] for i in gcj])
-        for k, i in enumerate(gcj):
-            lon[i], lat[i] = float(back_lon[k]), float(back_lat[k])
-    return lon, lat
 
 
 def manifest_track(db: Database, actor: Actor, ref: str, now: datetime) -> Track:

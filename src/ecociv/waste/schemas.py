@@ -1,0 +1,208 @@
+"""API request/response models of hazardous-waste supervision.
+
+Requests reuse the model's and the rules' frozen dataclasses (pydantic validates them field by
+field, so an API body and a rules input cannot drift apart); quantities are decimal tonnes
+(send them as strings, e.g. "3.98", to keep them exact), instants ISO 8601 with a zone, days
+``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ecociv.waste.model import LedgerEntry, PartyRole
+from ecociv.waste.rules import (
+    CorrectionInput,
+    DraftInput,
+    LegInput,
+    LineDisposal,
+    LineReceipt,
+)
+
+
+class FacilityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: str = Field(description="统一社会信用代码 (18 characters)")
+    name: str = ""
+    adcode: str = Field("", description="GB/T 2260 code; from the master record for Quzhou units")
+    address: str = ""
+    longitude: float | None = Field(None, description="GCJ-02")
+    latitude: float | None = Field(None, description="GCJ-02")
+    kind: str = Field("unit", description="unit, or service_area (a site where vehicles may stop)")
+
+
+class FacilityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    uscc: str
+    name: str
+    kind: str
+    adcode: str
+    address: str
+    longitude: float | None
+    latitude: float | None
+    in_city: bool
+    is_synthetic: bool
+
+
+class SavedOut(BaseModel):
+    changed: bool = Field(description="false when the record was already exactly so")
+
+
+class DraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    draft: DraftInput
+    consignor_role: PartyRole = PartyRole.GENERATOR
+    on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
+
+
+class ActionIn(BaseModel):
+    """The inputs of one action; each action reads its own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    draft: DraftInput | None = Field(None, description="revise_draft")
+    shipped_t: dict[int, Decimal] | None = Field(
+        None, description="submit: weighed tonnes per line number (default: the planned)"
+    )
+    reason: str | None = Field(None, description="cancel, start_correction")
+    leg: LegInput | None = Field(None, description="depart, hand_over")
+    end_place: str | None = Field(None, description="deliver")
+    receipts: list[LineReceipt] | None = Field(None, description="confirm_receipt")
+    disposals: list[LineDisposal] | None = Field(None, description="report_disposal")
+    changes: CorrectionInput | None = Field(None, description="finish_correction")
+    carrier_uscc: str | None = Field(None, description="make_return_manifest")
+    receiver_uscc: str | None = Field(None, description="make_return_manifest (alternate)")
+    on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
+
+    def args(self) -> dict[str, Any]:
+        """The fields that were sent, as the service's arguments."""
+        return {
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in self.__dict__.items()
+            if v is not None and k != "on_behalf_of"
+        }
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    transition: str
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_role: str
+    actor_uscc: str
+    actor_user: str
+    at: datetime
+    data: dict[str, Any]
+
+
+class ManifestOut(BaseModel):
+    id: int
+    reference: str = Field(description="the 14-digit number, or #id for a draft")
+    manifest: dict[str, Any] = Field(description="the current version, every field")
+    parties: dict[str, FacilityOut]
+    events: list[EventOut]
+    versions: list[tuple[int, datetime, str]] = Field(description="[version, created, state]")
+    actions: list[str] = Field(description="legal next actions the caller's unit may take")
+    route: dict[str, Any] | None = Field(None, description="planned route, WGS-84")
+    is_synthetic: bool
+
+
+class ManifestSummaryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str | None
+    reference: str
+    state: str
+    waste_kind: str
+    consignor_uscc: str
+    consignor_adcode: str
+    receiver_uscc: str
+    receiver_adcode: str
+    carrier_uscc: str
+    vehicle_plate: str
+    submitted_at: datetime | None
+    delivered_at: datetime | None
+    closed_at: datetime | None
+    shipped_t: Decimal
+    codes: tuple[str, ...]
+    is_synthetic: bool
+
+
+class ManifestPageOut(BaseModel):
+    items: list[ManifestSummaryOut]
+    total: int
+    page: int
+    page_size: int
+    names: dict[str, str]
+
+
+class RouteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lon: list[float] = Field(description="WGS-84 longitudes of the planned route")
+    lat: list[float] = Field(description="WGS-84 latitudes")
+    eta_minutes: int = Field(description="expected travel time (W03)")
+
+
+class FixIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gps_device_id: str
+    observed_at: datetime
+    longitude: float
+    latitude: float
+    datum: str = Field("WGS-84", description="WGS-84 (GNSS) or GCJ-02")
+    speed_kmh: float | None = None
+    heading_deg: float | None = None
+
+
+class FixesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    fixes: list[FixIn]
+
+
+class CountsOut(BaseModel):
+    received: int
+    inserted: int
+    unchanged: int
+
+
+class LedgerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[LedgerEntry]
+
+
+class TrackOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    reference: str
+    datum: str = "GCJ-02"
+    times: list[datetime]
+    lon: list[float]
+    lat: list[float]
+    speed_kmh: list[float | None]
+    stops: list[dict[str, Any]]
+    route_lon: list[float]
+    route_lat: list[float]
+    start: datetime | None
+    end: datetime | None
+
+
+class WarningActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(description="acknowledge, resolve or false_positive")
+    notes: str = ""
