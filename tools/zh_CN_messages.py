@@ -627,4 +627,7 @@ ZH_CN = {
     "pre-warning": "提前预警",
     "Unit (credit code)": "单位（信用代码）",
     "Warning subject": "预警对象",
+    "Track warnings": "轨迹预警",
+    "Form found, if different": "实际形态（与联单不同时填写）",
+    "Packaging found, if different": "实际包装（与联单不同时填写）",
 }

@@ -139,6 +139,15 @@ def demo(
             f"answered ({traffic.corrupted} sent with a bad CRC and refused)"
         )
         sources.evaluate_all(ctx.obj.db, ctx.obj.readings, datetime.now(UTC))
+    waste = demo_data.load_demo_waste(ctx.obj.db, ctx.obj.actor, datetime.now(UTC))
+    if not waste.loaded:
+        print("demo hazardous waste: already loaded, nothing changed")
+    else:
+        print(
+            f"demo hazardous waste: {waste.facilities} synthetic units, {waste.manifests} "
+            f"synthetic manifests over the last year, {waste.fixes} GPS fixes, "
+            f"{waste.ledger_rows} ledger records, {sum(waste.warnings.values())} live warnings"
+        )
     settings = _settings()
     table = Table(title=f"演示账户 Demo logins (password / 密码: {demo_data.DEMO_PASSWORD})")
     table.add_column("username")

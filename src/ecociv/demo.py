@@ -4,6 +4,7 @@ role (idempotent)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ecociv import orgs, users
 from ecociv.adapters.db import Database
@@ -18,6 +19,7 @@ from ecociv.demo_monitoring import (
 )
 from ecociv.kernel import Actor, NotFoundError, Role
 from ecociv.sources.demo import load_sources_demo
+from ecociv.waste.demo import WasteDemoSummary, load_waste_demo
 
 #: Printed by `ecociv demo`; for the local demo only, never for a real installation.
 DEMO_PASSWORD = "Quzhou-demo-2026"
@@ -113,6 +115,13 @@ def load_demo_sources(db: Database, actor: Actor) -> dict[str, int]:
     idempotent. Kept apart from :func:`load_demo`, which the test template database uses, so
     tests of the registry start from an empty one."""
     return load_sources_demo(db, actor)
+
+
+def load_demo_waste(db: Database, actor: Actor, now: datetime) -> WasteDemoSummary:
+    """The synthetic hazardous-waste year ending at ``now`` (parties, licences, vehicles,
+    plans, manifests walked by their parties, tracks, ledger, filings, warnings); a second run
+    changes nothing. Kept apart from :func:`load_demo` like the pollution sources."""
+    return load_waste_demo(db, actor, now=now)
 
 
 def load_demo_readings(store: ReadingsStore, actor: Actor) -> MonitoringDemoResult | None:

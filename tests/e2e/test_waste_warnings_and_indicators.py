@@ -5,12 +5,13 @@ cannot handle it; the indicators for a county equal the manifests behind them.""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
 from ecociv.waste import services
-from tests.conftest import KECHENG, csrf_of, sign_in
+from tests.conftest import KECHENG, SYSTEM, csrf_of, sign_in
 from tests.integration.waste.conftest import DRAFT, LEG, FixedClock, beijing, register_cast
 
 D = Decimal
@@ -84,3 +85,33 @@ def test_the_indicators_of_a_county_follow_its_manifests(client: TestClient) -> 
     _sign_out(client)
     sign_in(client, "enterprise")
     assert client.get("/api/v1/waste/indicators", params={"year": 2025}).status_code == 403
+
+
+def test_a_silent_vehicle_and_a_detour_show_on_the_playback_page(client: TestClient) -> None:
+    """W08 (no fix for over 10 minutes) and W06 (over 1 km off the planned route for over
+    10 minutes) are raised from the fixes, and the playback page lists them."""
+    db = client.app.state.db  # type: ignore[attr-defined]
+    cast = register_cast(db, FixedClock(beijing(2025, 9, 25)))
+    draft = services.create_draft(db, cast.generator_user, DRAFT, clock=cast.clock)
+    number = services.act(db, cast.generator_user, f"#{draft.id}", "submit", {},
+                          clock=cast.clock.advance(hours=1)).manifest.number  # fmt: skip
+    assert number is not None
+    services.set_route(db, SYSTEM, number, lon=[118.80, 118.80], lat=[28.90, 29.10],
+                       eta_minutes=60)  # fmt: skip
+    departed = services.act(db, cast.carrier_user, number, "depart", {"leg": LEG},
+                            clock=cast.clock.advance(hours=1)).manifest.departed_at  # fmt: skip
+    assert departed is not None
+    # on the route for 10 minutes, then 0.03° (about 2.9 km) east of it for 20 minutes
+    fixes = [
+        services.FixInput("GPS-0001", departed + timedelta(minutes=m),
+                          118.80 + (0.03 if m >= 10 else 0.0), 28.90 + m * 0.002)
+        for m in range(0, 31)
+    ]  # fmt: skip
+    services.ingest_fixes(db, SYSTEM, fixes, clock=cast.clock.advance(minutes=31))
+    services.evaluate_all(db, departed + timedelta(minutes=60))  # silent since minute 30
+    sign_in(client, "kecheng")
+    page = client.get(f"/waste/manifests/{number}/track")
+    assert page.status_code == 200
+    section = page.text.split('id="track-warnings"', 1)[1].split("</section>", 1)[0]
+    assert 'data-rule="W06"' in section and 'data-rule="W08"' in section
+    assert 'data-rule="W06"' in client.get(f"/waste/manifests/{number}").text

@@ -414,6 +414,10 @@ class ManifestLine:
     accepted_t: Decimal | None = None
     discrepancy: bool = False  # 是否存在重大差异
     discrepancy_note: str = ""
+    # what the receiver found when it differs from the consignor's entry ("" = as stated)
+    found_code: str = ""
+    found_form: str = ""
+    found_packaging: str = ""
     decision: LineDecision | None = None
     method_code: str = ""
     # disposal result (T9)

@@ -68,6 +68,9 @@ from ecociv.waste.rules.warnings import SEVERITY_NAMES, WARNING_RULE_NAMES, WARN
 
 router = APIRouter(include_in_schema=False)
 
+#: The warnings a track shows beside its playback: transit too long and the track rules.
+TRACK_WARNING_RULES = ("W03", "W06", "W07", "W08")
+
 #: Rows per page of the search, and manifests listed on the overview.
 PAGE_SIZE = 50
 LATEST = 10
@@ -248,12 +251,20 @@ def manifest_page(
     actor: Actor = Depends(require(Permission.WASTE_READ)),
 ) -> HTMLResponse:
     view = services.get_manifest(db, actor, ref)
+    number = view.manifest.number
+    warnings = (
+        services.list_warnings(db, actor, services.WarningFilter(manifest_no=number))
+        if number
+        else []
+    )
     return render(
         request,
         "waste/manifest.html",
         {
             "view": view,
             "m": view.manifest,
+            "warnings": warnings,
+            "states": {k.value: v for k, v in ALERT_STATE_NAMES.items()},
             "base": _path(view),
             "events": _events(view),
             "forms": [a for a in view.actions if a in FORM_ACTIONS],
@@ -300,6 +311,15 @@ def track_page(
     view = services.get_manifest(db, actor, ref)
     track = services.manifest_track(db, actor, ref, utc_now())
     m = view.manifest
+    warnings = (
+        [
+            w
+            for w in services.list_warnings(db, actor, services.WarningFilter(manifest_no=m.number))
+            if w.rule in TRACK_WARNING_RULES
+        ]
+        if m.number
+        else []
+    )
     sites = []
     for role, uscc in (("consignor", m.consignor_uscc), ("receiver", m.receiver_uscc)):
         site = view.parties.get(uscc)
@@ -342,6 +362,8 @@ def track_page(
             "base": _path(view),
             "route": view.route,
             "track_json": script_json(data),
+            "warnings": warnings,
+            "states": {k.value: v for k, v in ALERT_STATE_NAMES.items()},
             "names": _names(),
             "synthetic": view.is_synthetic,
         },
@@ -444,6 +466,8 @@ def _receipts(form: Mapping[str, str]) -> list[LineReceipt]:
                 method_code=form.get(f"method_code_{n}", "").strip(),
                 accepted_t=accepted,
                 note=form.get(f"note_{n}", "").strip(),
+                found_form=form.get(f"found_form_{n}", "").strip(),
+                found_packaging=form.get(f"found_packaging_{n}", "").strip(),
             )
         )
     return receipts

@@ -11,9 +11,10 @@ import pytest
 
 from ecociv.kernel import Actor, ConflictError, NotFoundError, Role
 from ecociv.waste import LineDecision, services
-from ecociv.waste.rules import LineReceipt
+from ecociv.waste.rules import LineReceipt, TransferBlockedError
 from tests.conftest import JIANGSHAN, KECHENG, SYSTEM
 from tests.integration.waste.conftest import (
+    CARRIER,
     DRAFT,
     GENERATOR,
     LEG,
@@ -118,3 +119,32 @@ def test_warnings_are_handled_through_the_lifecycle_within_the_county(cast: Cast
     mine = services.list_warnings(cast.db, cast.generator_user)
     assert warning.id in {w.id for w in mine}
     assert all(w.unit_uscc == GENERATOR or w.manifest_no == number for w in mine)
+
+
+def test_a_refused_loading_is_kept_as_a_warning_and_changes_nothing(cast: Cast) -> None:
+    """W09 blocks the loading of a vehicle whose permit has expired; the manifest stays as
+    it was and the bureau sees the attempt, which no later evaluation clears."""
+    from datetime import date
+
+    from ecociv.waste import Vehicle
+
+    draft = services.create_draft(cast.db, cast.generator_user, DRAFT, clock=cast.clock)
+    number = services.act(cast.db, cast.generator_user, f"#{draft.id}", "submit", {},
+                          clock=cast.clock.advance(hours=1)).manifest.number  # fmt: skip
+    assert number is not None
+    services.save_vehicle(
+        cast.db, SYSTEM,
+        Vehicle("浙H12345", CARRIER, "浙交运管衢字330800012345", ("3", "6", "9"),
+                date(2025, 9, 1), "GPS-0001"),
+    )  # fmt: skip
+    before = services.get_manifest(cast.db, SYSTEM, number)
+    with pytest.raises(TransferBlockedError) as caught:
+        services.act(cast.db, cast.carrier_user, number, "depart", {"leg": LEG},
+                     clock=cast.clock.advance(hours=1))  # fmt: skip
+    assert caught.value.rule == "W09"
+    after = services.get_manifest(cast.db, SYSTEM, number)
+    assert after.manifest == before.manifest and len(after.events) == len(before.events)
+    services.evaluate_all(cast.db, cast.clock.advance(minutes=5).now())
+    blocked = [w for w in services.list_warnings(cast.db, SYSTEM) if w.rule == "W09"]
+    assert len(blocked) == 1 and blocked[0].manifest_no == number
+    assert blocked[0].cleared_at is None and blocked[0].evidence["action"] == "depart"

@@ -1505,3 +1505,21 @@ def test_a_step_may_not_be_dated_before_the_previous_one_nor_without_a_time_zone
     assert error.field == "now"
     naive = datetime(2025, 9, 26, 9, 0)  # noqa: DTZ001 - the naive time under test
     refused(ValidationError, lambda: depart(m, CARRIER_P, LEG, now=naive, context=CONTEXT), m)
+
+
+def test_waste_found_different_in_kind_is_a_discrepancy_that_needs_a_note() -> None:
+    """转移办法 第十八条: what arrived differs from the manifest (here the form) — the line is
+    flagged and the receiver must explain it; the same form as stated is no difference."""
+    different = LineReceipt(1, D("4"), LineDecision.ACCEPT, "R9", found_form="半固态")
+    with pytest.raises(ValidationError) as caught:
+        confirm_receipt(delivered(), RECEIVER_P, (different, ACCEPT_ALL[1]), now=T_CONFIRM,
+                        context=CONTEXT)  # fmt: skip
+    assert caught.value.field == "lines[1].note" and "形态为 半固态" in caught.value.message
+    explained = dataclasses.replace(different, note="到货为半固态油泥，已告知移出人")
+    m = confirm_receipt(delivered(), RECEIVER_P, (explained, ACCEPT_ALL[1]), now=T_CONFIRM,
+                        context=CONTEXT).manifest  # fmt: skip
+    assert m.lines[0].discrepancy and m.lines[0].found_form == "半固态"
+    same = dataclasses.replace(different, found_form="液态")  # as stated: no difference
+    m = confirm_receipt(delivered(), RECEIVER_P, (same, ACCEPT_ALL[1]), now=T_CONFIRM,
+                        context=CONTEXT).manifest  # fmt: skip
+    assert not m.lines[0].discrepancy and m.lines[0].found_form == ""

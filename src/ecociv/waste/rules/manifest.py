@@ -241,6 +241,10 @@ class LineReceipt:
     accepted_t: Decimal | None = None
     received_count: int | None = None
     note: str = ""
+    #: what arrived when it is not what the manifest states (code, form, packaging; W05)
+    found_code: str = ""
+    found_form: str = ""
+    found_packaging: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1416,6 +1420,10 @@ def has_discrepancy(
     return over or recount
 
 
+#: The line fields a receiver may find different (W05).
+_FOUND_NAMES: Final = {"code": "代码", "form": "形态", "packaging": "包装"}
+
+
 def _receipt_line(
     manifest: Manifest,
     line: ManifestLine,
@@ -1465,6 +1473,22 @@ def _receipt_line(
             "（转移办法第十八条第二款） (a refusal needs a note)",
             field=f"{prefix}.note",
         )
+    found = {
+        name: seen.strip()
+        for name, stated, seen in (
+            ("code", line.code, receipt.found_code),
+            ("form", line.form, receipt.found_form),
+            ("packaging", line.packaging, receipt.found_packaging),
+        )
+        if seen.strip() and seen.strip() != stated.strip()
+    }
+    if found and not note:
+        what = "、".join(f"{_FOUND_NAMES[k]}为 {v}" for k, v in found.items())
+        raise ValidationError(
+            f"第 {line.line_no} 行：实际接收的废物{what}，与联单不符，须填写差异说明并告知移出人"
+            "（转移办法第十八条第二款） (what arrived differs from the manifest: a note is needed)",
+            field=f"{prefix}.note",
+        )
     flagged = has_discrepancy(line, received, receipt.received_count, context.settings)
     if flagged and not note:
         shipped = line.shipped_t or line.planned_t
@@ -1495,10 +1519,13 @@ def _receipt_line(
         received_t=received,
         received_count=receipt.received_count,
         accepted_t=accepted,
-        discrepancy=flagged,
+        discrepancy=flagged or bool(found),
         discrepancy_note=note,
         decision=decision,
         method_code=method,
+        found_code=found.get("code", ""),
+        found_form=found.get("form", ""),
+        found_packaging=found.get("packaging", ""),
     )
 
 

@@ -283,6 +283,31 @@ AfterSave = Callable[[Session, int, Manifest, datetime], None]
 _after_save: list[AfterSave] = []
 
 
+#: Called in a transaction of its own when a blocking rule refuses a step, so the refusal
+#: itself is on record for the bureau (the refused step changes nothing).
+Blocked = Callable[[Session, "machine.TransferBlockedError", str, int | None, str, datetime], None]
+_on_blocked: list[Blocked] = []
+
+
+def on_blocked(hook: Blocked) -> None:
+    """Register a hook run when a blocking rule (W09–W11, W14, W15) refuses a step."""
+    if hook not in _on_blocked:
+        _on_blocked.append(hook)
+
+
+def _record_blocked(
+    db: Database,
+    error: machine.TransferBlockedError,
+    action: str,
+    manifest_id: int | None,
+    consignor_uscc: str,
+    now: datetime,
+) -> None:
+    with db.transaction() as session:
+        for hook in _on_blocked:
+            hook(session, error, action, manifest_id, consignor_uscc, now)
+
+
 def on_saved(hook: AfterSave) -> None:
     """Register a hook run after every saved version (the warning rules use it)."""
     if hook not in _after_save:
@@ -340,18 +365,25 @@ def create_draft(
     """T1: the consignor drafts a manifest (checked against its plan and the receiver's
     licence)."""
     now = (clock or SystemClock()).now()
-    with db.transaction() as session:
-        uscc = _acting_uscc(session, actor, on_behalf_of)
-        party = Party(consignor_role, uscc, actor.username)
-        context = _context(
-            session, None, consignor_uscc=uscc, receiver_uscc=draft.receiver_uscc.strip().upper(),
-            carrier_uscc=None, now=now, exclude_id=None,
-        )  # fmt: skip
-        result = machine.create_draft(party, draft, now=now, context=context)
-        row = _store(
-            session, actor, result, None, now, is_synthetic=is_synthetic, on_behalf_of=on_behalf_of
-        )
-        return _view(session, actor, row)
+    acting = on_behalf_of or ""
+    try:
+        with db.transaction() as session:
+            uscc = acting = _acting_uscc(session, actor, on_behalf_of)
+            party = Party(consignor_role, uscc, actor.username)
+            context = _context(
+                session, None, consignor_uscc=uscc,
+                receiver_uscc=draft.receiver_uscc.strip().upper(), carrier_uscc=None, now=now,
+                exclude_id=None,
+            )  # fmt: skip
+            result = machine.create_draft(party, draft, now=now, context=context)
+            row = _store(
+                session, actor, result, None, now, is_synthetic=is_synthetic,
+                on_behalf_of=on_behalf_of,
+            )  # fmt: skip
+            return _view(session, actor, row)
+    except machine.TransferBlockedError as blocked:
+        _record_blocked(db, blocked, "create_draft", None, acting, now)
+        raise
 
 
 def act(
@@ -374,8 +406,28 @@ def act(
         raise ValidationError(f"未知操作 “{action}” (unknown action)", field="action")
     args = dict(args or {})
     now = (clock or SystemClock()).now()
+    found: list[tuple[int, str]] = []  # the manifest's id and consignor, once read
+    try:
+        return _act(db, actor, ref, action, args, on_behalf_of, now, found)
+    except machine.TransferBlockedError as blocked:
+        manifest_id, consignor = found[0] if found else (None, "")
+        _record_blocked(db, blocked, action, manifest_id, consignor, now)
+        raise
+
+
+def _act(
+    db: Database,
+    actor: Actor,
+    ref: str,
+    action: str,
+    args: dict[str, Any],
+    on_behalf_of: str | None,
+    now: datetime,
+    found: list[tuple[int, str]],
+) -> ManifestView:
     with db.transaction() as session:
         row = _find(session, actor, ref)
+        found.append((row.id, row.consignor_uscc))
         current = manifest_of(row.body)
         party = _party(session, actor, current, action, on_behalf_of)
         carrier = party.uscc if party.role is PartyRole.CARRIER else current.carrier_uscc

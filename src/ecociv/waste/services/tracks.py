@@ -40,8 +40,10 @@ from ecociv.waste.services.registry import facilities, unit_of
 from ecociv.waste.services.warnings import evaluate_vehicles_in
 from ecociv.waste.tables import ManifestRow, TrackPointRow, VehicleRow
 
-#: The most fixes one request may carry.
+#: The most fixes one request may carry, and how many rows go in one INSERT statement (under
+#: SQLite's 32,766 bound parameters at 9 a row).
 MAX_BATCH = 100_000
+INSERT_CHUNK = 2_000
 DATUMS = ("WGS-84", "GCJ-02")
 
 
@@ -118,24 +120,28 @@ def ingest_fixes(
             )
         insert = _insert(session)
         inserted = 0
-        for fix in fixes:
-            result = session.execute(
+        rows = [
+            {
+                "gps_device_id": fix.gps_device_id,
+                "vehicle_plate": devices[fix.gps_device_id],
+                "observed_at": fix.observed_at,
+                "longitude": fix.longitude,
+                "latitude": fix.latitude,
+                "datum": fix.datum,
+                "speed_kmh": fix.speed_kmh,
+                "heading_deg": fix.heading_deg,
+                "received_at": now,
+            }
+            for fix in fixes
+        ]
+        for start in range(0, len(rows), INSERT_CHUNK):  # one statement per chunk of rows
+            new = session.execute(
                 insert(TrackPointRow)
-                .values(
-                    gps_device_id=fix.gps_device_id,
-                    vehicle_plate=devices[fix.gps_device_id],
-                    observed_at=fix.observed_at,
-                    longitude=fix.longitude,
-                    latitude=fix.latitude,
-                    datum=fix.datum,
-                    speed_kmh=fix.speed_kmh,
-                    heading_deg=fix.heading_deg,
-                    received_at=now,
-                )
+                .values(rows[start : start + INSERT_CHUNK])
                 .on_conflict_do_nothing(index_elements=["gps_device_id", "observed_at"])
                 .returning(TrackPointRow.id)
-            )
-            inserted += result.first() is not None  # a row back: it was new
+            ).all()
+            inserted += len(new)  # the rows returned are the new ones
         if inserted:
             evaluate_vehicles_in(session, sorted({devices[f.gps_device_id] for f in fixes}), now)
             audit.record(

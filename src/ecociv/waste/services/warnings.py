@@ -39,8 +39,10 @@ from ecociv.waste.model import Manifest, ManifestState
 from ecociv.waste.repository import ledger_of, manifest_of, wgs84_of
 from ecociv.waste.rules import tracks as geo
 from ecociv.waste.rules import warnings as rules
-from ecociv.waste.services.manifests import on_saved
+from ecociv.waste.rules.manifest import TransferBlockedError
+from ecociv.waste.services.manifests import on_blocked, on_saved
 from ecociv.waste.services.registry import (
+    Facility,
     approval_for,
     crew_of_unit,
     facilities,
@@ -66,6 +68,8 @@ _MANIFEST_RULES = _TRACK_RULES | {
     "W02", "W03", "W04", "W05", "W09", "W10", "W12", "W13", "W14", "W15", "W16", "W19", "W20",
     "W21",
 }  # fmt: skip
+#: Subject keys of refused steps: a person closes them, no rule clears them.
+BLOCKED = "blocked:"
 _UNIT_RULES = ("W01a", "W01b", "W01c", "W01d", "W11", "W17", "W18")
 #: States whose manifests the schedule still looks at (the others are settled).
 _WATCHED = tuple(
@@ -176,6 +180,13 @@ def manifest_facts(session: Session, row: ManifestRow, m: Manifest) -> rules.Man
             session, m, row.id, datetime(day.year, 1, 1, tzinfo=SHANGHAI)
         ),
         approval=approval,
+        received={
+            line.line_no: rules.ReceivedDescription(
+                line.found_code, line.found_form, line.found_packaging
+            )
+            for line in m.lines
+            if line.found_code or line.found_form or line.found_packaging
+        },
         same_vehicle_departures=_departures(session, row, m),
         has_return_manifest=m.number is not None and has_return is not None,
     )
@@ -252,13 +263,14 @@ def unit_facts(session: Session, uscc: str, now: datetime) -> rules.UnitFacts:
     plan = plan_for(session, uscc, local_year)
     if plan is not None and plan.filed_on is not None:
         filings.append(rules.ReportFiling(rules.ReportKind.PLAN, str(local_year), plan.filed_on))
-    manifests = tuple(
+    manifests = tuple(  # the hand-over is booked at loading: W18 judges departed manifests
         manifest_of(r.body)
         for r in session.scalars(
             select(ManifestRow).where(
                 ManifestRow.consignor_uscc == uscc,
                 ManifestRow.state.not_in(("draft", "cancelled")),
                 ManifestRow.submitted_at >= since,
+                ManifestRow.departed_at.is_not(None),
             )
         )
     )
@@ -379,7 +391,11 @@ def evaluate_manifest_in(
         facts = track_facts(session, row, m)
         if facts is not None:
             findings += rules.evaluate_track(facts, now, settings)
-    scope = (WasteWarningRow.manifest_id == row.id) & WasteWarningRow.rule.in_(sorted(rule_set))
+    scope = (
+        (WasteWarningRow.manifest_id == row.id)
+        & WasteWarningRow.rule.in_(sorted(rule_set))
+        & ~WasteWarningRow.subject_key.startswith(BLOCKED)
+    )
     return _sync(
         session, findings, scope, manifest_id=row.id, county_code=row.consignor_adcode, now=now
     )
@@ -390,16 +406,29 @@ def evaluate_unit_in(
 ) -> tuple[int, int, int]:
     """A unit's rules (storage, capacity, reporting, ledger) inside the caller's transaction."""
     site = facilities(session, [uscc]).get(uscc)
-    findings = rules.evaluate_unit(unit_facts(session, uscc, now), now, settings)
+    facts = unit_facts(session, uscc, now)
+    findings = rules.evaluate_unit(facts, now, settings)
+    if not reports_owed(site, facts):
+        findings = [f for f in findings if f.rule is not rules.WarningRule.W17]
     scope = (
         (WasteWarningRow.unit_uscc == uscc)
         & WasteWarningRow.manifest_id.is_(None)
         & WasteWarningRow.rule.in_(_UNIT_RULES)
+        & ~WasteWarningRow.subject_key.startswith(BLOCKED)
     )
     return _sync(
         session, findings, scope, manifest_id=None,
         county_code=site.adcode if site else "", now=now,
     )  # fmt: skip
+
+
+def reports_owed(site: Facility | None, facts: rules.UnitFacts) -> bool:
+    """Whether a unit owes this city's waste reports (W17): a unit in the city that generates
+    or handles hazardous waste — it has a management plan, ledger records or an operating
+    licence (HJ 1259-2022 §4.1). Carriers, service areas and units outside the city do not."""
+    if site is None or site.kind != "unit" or not site.in_city:
+        return False
+    return bool(facts.plan or facts.ledger or facts.licences)
 
 
 def _after_save(session: Session, manifest_id: int, manifest: Manifest, now: datetime) -> None:
@@ -409,6 +438,43 @@ def _after_save(session: Session, manifest_id: int, manifest: Manifest, now: dat
 
 
 on_saved(_after_save)
+
+
+def _blocked(
+    session: Session,
+    error: TransferBlockedError,
+    action: str,
+    manifest_id: int | None,
+    consignor_uscc: str,
+    now: datetime,
+) -> None:
+    """A step a blocking rule refused (W09 unqualified vehicle or crew, W10 unlicensed
+    receiver, W11 over the approved scale, W14 no cross-province approval, W15 not in the
+    plan) is kept as a warning: the step changed nothing, but the bureau sees the attempt."""
+    try:
+        rule = rules.WarningRule(error.rule)
+    except ValueError:
+        return
+    row = session.get(ManifestRow, manifest_id) if manifest_id is not None else None
+    site = facilities(session, [consignor_uscc]).get(consignor_uscc)
+    subject = f"{BLOCKED}{row.number or row.id if row else consignor_uscc}:{action}"
+    finding = rules.Finding(
+        rule=rule,
+        severity=rules.Severity.HIGH,
+        subject_key=subject[:120],
+        unit_uscc=consignor_uscc,
+        manifest_no=row.number if row else None,
+        message=f"已拒绝：{error.message}",
+        evidence={"action": action, "field": error.field or "", "blocked": True},
+    )
+    scope = (WasteWarningRow.rule == rule.value) & (WasteWarningRow.subject_key == subject[:120])
+    _sync(
+        session, [finding], scope, manifest_id=manifest_id,
+        county_code=row.consignor_adcode if row else (site.adcode if site else ""), now=now,
+    )  # fmt: skip
+
+
+on_blocked(_blocked)
 
 
 def evaluate_vehicles_in(session: Session, plates: Iterable[str], now: datetime) -> None:
@@ -431,7 +497,7 @@ def evaluate_all(
     cron; safe to run twice: the second run changes nothing but ``last_seen_at``)."""
     with db.reading() as session:
         ids = list(session.scalars(select(ManifestRow.id).where(ManifestRow.state.in_(_WATCHED))))
-        units = sorted(facilities(session))
+        units = sorted(u for u, f in facilities(session).items() if f.kind == "unit")
     totals = [0, 0, 0]
     for manifest_id in ids:
         with db.transaction() as session:
