@@ -630,4 +630,9 @@ ZH_CN = {
     "Track warnings": "轨迹预警",
     "Form found, if different": "实际形态（与联单不同时填写）",
     "Packaging found, if different": "实际包装（与联单不同时填写）",
+    "For the next carrier of a relay transport: enter the manifest number the driver hands over, your vehicle and crew (Art. 17).": "联运的下一承运人：填写驾驶员交接的联单编号、本单位车辆和人员（转移办法第十七条）。",
+    "Labels and waste match the manifest": "标签和废物与联单一致",
+    "Manifest number": "联单编号",
+    "Take over": "接收交接",
+    "Take over a transport (relay)": "联运交接",
 }

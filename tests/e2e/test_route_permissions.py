@@ -178,6 +178,7 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/waste/manifests/{ref}/track"): STAFF,
     ("GET", "/waste/map"): STAFF,
     ("POST", "/waste/manifests/{ref}/actions/{action}"): PARTIES,
+    ("POST", "/waste/relay"): PARTIES,
     ("GET", "/sources/outlets/{code}"): STAFF,
     ("GET", "/sources/enterprises/{uscc}"): STAFF,
     ("GET", "/sources/devices/{mn}"): STAFF,

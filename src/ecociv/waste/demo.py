@@ -1361,21 +1361,21 @@ class _Player:
                     today + timedelta(days=int(head["valid_until_days"])),
                     scopes, D(head["storage_capacity_t"]), head["issuer"],
                 ),
-                clock,
+                clock, is_synthetic=True,
             )  # fmt: skip
         for v in data.vehicles:
             services.save_vehicle(
                 db, actor,
                 Vehicle(v.plate, v.carrier, v.certificate, v.classes,
                         today + timedelta(days=v.valid_until_days), v.device),
-                clock,
+                clock, is_synthetic=True,
             )  # fmt: skip
         for c in data.crew:
             services.save_crew(
                 db, actor,
                 CrewMember(c["name"], CrewRole(c["role"]), c["qualification_no"],
                            today + timedelta(days=int(c["valid_until_days"])), c["employer_uscc"]),
-                clock,
+                clock, is_synthetic=True,
             )  # fmt: skip
         over_key = ("265-101-13", p.receiver_a.uscc)
         for n, ((uscc, year), planned) in enumerate(sorted(p.plans.items()), start=1):
@@ -1398,7 +1398,11 @@ class _Player:
                     )
                 )  # fmt: skip
             services.save_plan(
-                db, actor, ManagementPlan(year, uscc, filing, tuple(lines), filed_on), clock
+                db,
+                actor,
+                ManagementPlan(year, uscc, filing, tuple(lines), filed_on),
+                clock,
+                is_synthetic=True,
             )
         valid_from = _local_day(p.start) + timedelta(days=30)
         services.save_approval(

@@ -553,6 +553,25 @@ def act(
     return redirect(_path(view))
 
 
+@router.post("/waste/relay")
+def relay(
+    request: Request,
+    form: dict[str, str] = Depends(_form),
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.WASTE_RECORD)),
+) -> Response:
+    """T5 for the next carrier, who is not on the manifest yet: it enters the number the
+    driver handed over with the waste, its vehicle and crew (转移办法 第十七条)."""
+    number = form.get("number", "").strip()
+    try:
+        view = services.act(db, actor, number, "hand_over", _args("hand_over", form))
+    except EcocivError as exc:
+        flash(request, _message(exc), "error")
+        return redirect("/waste")
+    flash(request, f"联单 {view.reference}：联运交接已完成 (hand-over: done)")
+    return redirect(_path(view))
+
+
 # ---- warnings and indicators ------------------------------------------------------------------
 
 #: The warning centre's filters (query parameters), kept across a handling form.

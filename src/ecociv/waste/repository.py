@@ -61,6 +61,12 @@ def manifest_of(body: dict[str, Any]) -> Manifest:
     return _MANIFEST.validate_python(body)
 
 
+def carriers_key(manifest: Manifest) -> str:
+    """Every carrier of a manifest as ``,uscc,uscc,`` (searchable with LIKE '%,uscc,%')."""
+    usccs = sorted({manifest.carrier_uscc, *(leg.carrier_uscc for leg in manifest.legs)})
+    return "," + ",".join(usccs) + ","
+
+
 def _columns(manifest: Manifest, consignor_adcode: str, receiver_adcode: str) -> dict[str, Any]:
     leg = manifest.current_leg
     return {
@@ -73,6 +79,7 @@ def _columns(manifest: Manifest, consignor_adcode: str, receiver_adcode: str) ->
         "receiver_uscc": manifest.receiver_uscc,
         "receiver_adcode": receiver_adcode,
         "carrier_uscc": manifest.carrier_uscc,
+        "carriers": carriers_key(manifest),
         "parent_no": manifest.parent_no,
         "paper": manifest.paper,
         "created_at": manifest.created_at,

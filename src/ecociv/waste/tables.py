@@ -203,6 +203,8 @@ class ManifestRow(Base):
     receiver_uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     receiver_adcode: Mapped[str] = mapped_column(String(6), nullable=False)
     carrier_uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    #: every carrier of the manifest (the planned one and each leg's), as ",uscc,uscc,"
+    carriers: Mapped[str] = mapped_column(String(400), nullable=False, server_default="")
     parent_no: Mapped[str | None] = mapped_column(String(14), nullable=True)
     paper: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

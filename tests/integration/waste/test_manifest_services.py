@@ -145,3 +145,48 @@ def test_an_enterprise_user_cannot_draft_for_another_unit(cast: Cast) -> None:
     officer = Actor(username="cityoffice", role=Role.CITY_OFFICE)
     with pytest.raises(PermissionDeniedError):
         services.create_draft(cast.db, officer, DRAFT, clock=cast.clock)
+
+
+RELAY = "91330822MA7A2B9B8P"  # 常山示例危险货物运输（合成）: the second carrier of a relay
+
+
+def test_a_relay_carrier_takes_over_by_the_number_and_then_sees_the_manifest(cast: Cast) -> None:
+    """转移办法 第十七条: the next carrier is not on the manifest until it takes the waste over;
+    it finds the manifest in transit by the number the driver hands over. A unit that is no
+    carrier cannot, and after the hand-over both carriers see the manifest."""
+    from ecociv.waste import CrewMember, CrewRole, Vehicle
+    from ecociv.waste.rules import LegInput
+    from tests.integration.waste.conftest import user_of
+
+    services.register_facility(cast.db, SYSTEM, services.FacilityInput(uscc=RELAY), cast.clock)
+    truck = Vehicle("浙H67890", RELAY, "浙交运管衢字330800067890", ("9",), date(2030, 12, 31))
+    services.save_vehicle(cast.db, SYSTEM, truck)
+    for member in (
+        CrewMember("赵驾驶", CrewRole.DRIVER, "D002", date(2030, 12, 31), RELAY),
+        CrewMember("钱押运", CrewRole.ESCORT, "E002", date(2030, 12, 31), RELAY),
+    ):
+        services.save_crew(cast.db, SYSTEM, member)
+    relay = user_of(cast.db, RELAY, "二程调度")
+    draft = services.create_draft(cast.db, cast.generator_user, DRAFT, clock=cast.clock)
+    number = services.act(cast.db, cast.generator_user, f"#{draft.id}", "submit", {},
+                          clock=cast.clock.advance(hours=1)).manifest.number  # fmt: skip
+    assert number is not None
+    services.act(cast.db, cast.carrier_user, number, "depart", {"leg": LEG},
+                 clock=cast.clock.advance(hours=1))  # fmt: skip
+    assert services.search_manifests(cast.db, relay, services.ManifestFilter()).total == 0
+    stranger = "91330803MA717C7843"  # 衢江示例汽车零部件（合成）: no party, no vehicles
+    services.register_facility(cast.db, SYSTEM, services.FacilityInput(uscc=stranger))
+    with pytest.raises(NotFoundError):  # a unit that is no carrier cannot find it
+        services.act(cast.db, user_of(cast.db, stranger, "外单位"), number, "hand_over",
+                     {"leg": LEG}, clock=cast.clock)  # fmt: skip
+    leg = LegInput("浙H67890", ("D002", "E002"), "衢州中转站", True)
+    view = services.act(cast.db, relay, number, "hand_over", {"leg": leg},
+                        clock=cast.clock.advance(hours=1))  # fmt: skip
+    assert [x.carrier_uscc for x in view.manifest.legs] == [CARRIER, RELAY]
+    assert services.search_manifests(cast.db, relay, services.ManifestFilter()).total == 1
+    assert (
+        services.search_manifests(cast.db, cast.carrier_user, services.ManifestFilter()).total == 1
+    )
+    done = services.act(cast.db, relay, number, "deliver", {"end_place": "处置厂"},
+                        clock=cast.clock.advance(hours=1))  # fmt: skip
+    assert done.manifest.state is S.DELIVERED

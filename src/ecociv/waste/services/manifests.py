@@ -61,6 +61,7 @@ from ecociv.waste.tables import (
     ManifestLineRow,
     ManifestRow,
     ManifestVersionRow,
+    VehicleRow,
 )
 
 #: Digits 5–8 of the numbers this platform gives (省 33, 市 08: 转移办法 第十五条).
@@ -117,7 +118,7 @@ def read_conditions(session: Session, actor: Actor) -> list[ColumnElement[bool]]
             or_(
                 ManifestRow.consignor_uscc == uscc,
                 ManifestRow.receiver_uscc == uscc,
-                ManifestRow.carrier_uscc == uscc,
+                ManifestRow.carriers.like(f"%,{uscc},%"),
             )
         ]
     if actor.role is Role.COUNTY_OFFICER:
@@ -134,12 +135,18 @@ def ref_condition(ref: str) -> ColumnElement[bool]:
     return ManifestRow.id == (int(key) if key.isdigit() and len(key) < 10 else -1)
 
 
-def _find(session: Session, actor: Actor, ref: str) -> ManifestRow:
-    """A manifest by its number (14 digits) or ``#id`` / id (drafts), within scope."""
+def _find(session: Session, actor: Actor, ref: str, action: str = "") -> ManifestRow:
+    """A manifest by its number (14 digits) or ``#id`` / id (drafts), within scope. For a
+    relay hand-over (T5) the next carrier is not on the manifest yet: it finds an in-transit
+    manifest by its exact number (the driver hands it over with the waste), if its unit is a
+    carrier with registered vehicles (转移办法 第十七条)."""
+    conditions = read_conditions(session, actor)
+    if action == "hand_over" and actor.role is Role.ENTERPRISE_USER:
+        uscc = unit_of(session, actor)
+        if uscc and session.scalar(select(VehicleRow.id).where(VehicleRow.owner_uscc == uscc)):
+            conditions = [ManifestRow.state == ManifestState.IN_TRANSIT.value]
     row = session.scalar(
-        select(ManifestRow)
-        .where(ref_condition(ref), *read_conditions(session, actor))
-        .with_for_update()
+        select(ManifestRow).where(ref_condition(ref), *conditions).with_for_update()
     )
     if row is None:
         raise NotFoundError(f"没有联单 {ref} (no such manifest)", field="manifest")
@@ -426,7 +433,7 @@ def _act(
     found: list[tuple[int, str]],
 ) -> ManifestView:
     with db.transaction() as session:
-        row = _find(session, actor, ref)
+        row = _find(session, actor, ref, action)
         found.append((row.id, row.consignor_uscc))
         current = manifest_of(row.body)
         party = _party(session, actor, current, action, on_behalf_of)
@@ -720,7 +727,7 @@ def search_manifests(
                 or_(
                     ManifestRow.consignor_uscc == u,
                     ManifestRow.receiver_uscc == u,
-                    ManifestRow.carrier_uscc == u,
+                    ManifestRow.carriers.like(f"%,{u},%"),
                 )
             )
         if filters.county_code:

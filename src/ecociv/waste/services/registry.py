@@ -286,7 +286,14 @@ def _facility_required(session: Session, uscc: str, field: str) -> FacilityRow:
 # ---- licences, vehicles, crew, plans, approvals ----------------------------------------------
 
 
-def save_licence(db: Database, actor: Actor, licence: Licence, clock: Clock | None = None) -> bool:
+def save_licence(
+    db: Database,
+    actor: Actor,
+    licence: Licence,
+    clock: Clock | None = None,
+    *,
+    is_synthetic: bool = False,
+) -> bool:
     """Register or update an operating licence (the bureau). True when something changed."""
     ensure(actor, Permission.WASTE_MANAGE)
     clock = clock or SystemClock()
@@ -307,6 +314,7 @@ def save_licence(db: Database, actor: Actor, licence: Licence, clock: Clock | No
             "scopes": scopes_json(licence.scopes),
             "storage_capacity_t": licence.storage_capacity_t,
             "issuer": licence.issuer,
+            "is_synthetic": is_synthetic,
         }
         return _upsert(
             session, actor, clock, row, LicenceRow, {"number": licence.number}, values,
@@ -314,7 +322,14 @@ def save_licence(db: Database, actor: Actor, licence: Licence, clock: Clock | No
         )  # fmt: skip
 
 
-def save_vehicle(db: Database, actor: Actor, vehicle: Vehicle, clock: Clock | None = None) -> bool:
+def save_vehicle(
+    db: Database,
+    actor: Actor,
+    vehicle: Vehicle,
+    clock: Clock | None = None,
+    *,
+    is_synthetic: bool = False,
+) -> bool:
     """Register or update a vehicle (its carrier's users, or the bureau)."""
     clock = clock or SystemClock()
     with db.transaction() as session:
@@ -330,6 +345,7 @@ def save_vehicle(db: Database, actor: Actor, vehicle: Vehicle, clock: Clock | No
             "valid_from_on": vehicle.valid_from_on,
             "valid_until_on": vehicle.valid_until_on,
             "gps_device_id": vehicle.gps_device_id,
+            "is_synthetic": is_synthetic,
         }
         return _upsert(
             session, actor, clock, row, VehicleRow, {"plate": vehicle.plate}, values,
@@ -337,7 +353,14 @@ def save_vehicle(db: Database, actor: Actor, vehicle: Vehicle, clock: Clock | No
         )  # fmt: skip
 
 
-def save_crew(db: Database, actor: Actor, member: CrewMember, clock: Clock | None = None) -> bool:
+def save_crew(
+    db: Database,
+    actor: Actor,
+    member: CrewMember,
+    clock: Clock | None = None,
+    *,
+    is_synthetic: bool = False,
+) -> bool:
     """Register or update a driver or escort (the employer's users, or the bureau)."""
     clock = clock or SystemClock()
     with db.transaction() as session:
@@ -351,6 +374,7 @@ def save_crew(db: Database, actor: Actor, member: CrewMember, clock: Clock | Non
             "role": member.role.value,
             "valid_until_on": member.valid_until_on,
             "employer_uscc": member.employer_uscc,
+            "is_synthetic": is_synthetic,
         }
         return _upsert(
             session, actor, clock, row, CrewRow, {"qualification_no": member.qualification_no},
@@ -358,7 +382,14 @@ def save_crew(db: Database, actor: Actor, member: CrewMember, clock: Clock | Non
         )  # fmt: skip
 
 
-def save_plan(db: Database, actor: Actor, plan: ManagementPlan, clock: Clock | None = None) -> bool:
+def save_plan(
+    db: Database,
+    actor: Actor,
+    plan: ManagementPlan,
+    clock: Clock | None = None,
+    *,
+    is_synthetic: bool = False,
+) -> bool:
     """File or update a unit's annual management plan (its own users, or the bureau)."""
     clock = clock or SystemClock()
     if not plan.filing_no.strip():
@@ -377,6 +408,7 @@ def save_plan(db: Database, actor: Actor, plan: ManagementPlan, clock: Clock | N
             "filing_no": plan.filing_no,
             "filed_on": plan.filed_on,
             "lines": plan_lines_json(plan.lines),
+            "is_synthetic": is_synthetic,
         }
         return _upsert(
             session, actor, clock, row, PlanRow,

@@ -178,7 +178,8 @@ def set_route(
             raise NotFoundError(f"没有联单 {ref} (no such manifest)", field="manifest")
         if not (actor.role is Role.ADMIN or can(actor, Permission.WASTE_MANAGE)):
             ensure(actor, Permission.WASTE_ACT)
-            if unit_of(session, actor) not in (row.carrier_uscc, row.consignor_uscc):
+            unit = unit_of(session, actor) or "-"
+            if unit != row.consignor_uscc and f",{unit}," not in row.carriers:
                 raise PermissionDeniedError(
                     "只有承运人或移出人可以报送路线 (only the carrier or consignor files the route)"
                 )

@@ -523,7 +523,7 @@ def _conditions(session: Session, actor: Actor) -> list[ColumnElement[bool]]:
             or_(
                 ManifestRow.consignor_uscc == uscc,
                 ManifestRow.receiver_uscc == uscc,
-                ManifestRow.carrier_uscc == uscc,
+                ManifestRow.carriers.like(f"%,{uscc},%"),
             )
         )
         return [or_(WasteWarningRow.unit_uscc == uscc, WasteWarningRow.manifest_id.in_(mine))]
