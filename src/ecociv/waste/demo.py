@@ -49,8 +49,8 @@ The cases of notes §6 (who and when is in ``waste/data/README.md``):
 * W02 a delivered manifest left unconfirmed for 10 days, and one confirmed 12 days late.
 * W03 a vehicle stuck at a service area for hours (still in transit at ``now``).
 * W04 a receipt 14 % short of the shipped weight.
-* W05 no service stores what the receiver found (code, form, packaging), so the rule cannot
-  fire from stored data; the partial refusal records the difference in its note.
+* W05 a partial refusal: the receiver found part of a "solid" line liquid (the form found is
+  recorded on the line, with the note).
 * W06 a 10 km detour 3 km off the planned route; W07 a 45-minute roadside stop; W08 a 25-minute
   GPS gap, and a trip with no fix at all.
 * W09 a departure refused: the vehicle's road transport certificate had expired (the carrier
@@ -563,6 +563,7 @@ class _Line:
     accepted_t: Decimal | None = None
     received_count: int | None = None
     note: str = ""
+    found_form: str = ""  # what the receiver found, when it differs (W05)
     batch: str = ""
 
     @property
@@ -994,6 +995,7 @@ class _Planner:
         line.decision = LineDecision.PARTIAL
         line.accepted_t = (line.received_t * D("0.8")).quantize(_KG)
         line.note = "2 袋破损且内容物为液态，与联单“固态”不符（种类差异），该部分拒收（合成）"
+        line.found_form = "液态"
         trip.extra.append(("confirm", 2 * _DAY, "return", {}))
         # T3: cancelled before loading.
         trip = self.special(J_RESIN, "900-039-49", "1.300", 100)
@@ -1728,6 +1730,7 @@ class _Player:
                     accepted_t=line.accepted_t if line.decision is LineDecision.PARTIAL else None,
                     received_count=line.received_count,
                     note=line.note,
+                    found_form=line.found_form,
                 )
             )
         self.act(trip, "confirm_receipt", trip.receiver.uscc, receipts=tuple(receipts))

@@ -49,11 +49,11 @@ SCALE = 0.1
 D = Decimal
 S = ManifestState
 COUNTIES = ("330802", "330803", "330822", "330824", "330825", "330881")
-#: Rules with a stored warning after the load (W05 cannot fire from stored data; W09, W10 and
-#: W14 block the step, so they show as refused attempts instead).
+#: Rules with a stored warning after the load: every rule of notes §6. W09, W10, W11, W14
+#: and W15 also block steps; a refused step is kept as a warning too.
 STORED = {
-    "W01a", "W01b", "W01c", "W01d", "W02", "W03", "W04", "W06", "W07", "W08", "W11", "W12",
-    "W13", "W15", "W16", "W17", "W18", "W19", "W20", "W21",
+    "W01a", "W01b", "W01c", "W01d", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "W09",
+    "W10", "W11", "W12", "W13", "W14", "W15", "W16", "W17", "W18", "W19", "W20", "W21",
 }  # fmt: skip
 BLOCKED = {"W09", "W10", "W11", "W14", "W15"}
 
