@@ -12,9 +12,11 @@ from fastapi.testclient import TestClient
 
 from ecociv import users
 from ecociv.kernel import utc_now
+from ecociv.kernel.clock import SHANGHAI
 from tests.conftest import SYSTEM, sign_in
 from tests.integration.waste.conftest import (
     CARRIER,
+    GENERATOR,
     OIL,
     PACKAGING,
     RECEIVER,
@@ -130,3 +132,38 @@ def test_the_public_and_the_wrong_roles_are_refused(client: TestClient) -> None:
     assert licence.status_code == 403
     draft = client.post("/api/v1/waste/manifests", json=DRAFT, headers={"X-CSRF-Token": csrf})
     assert draft.status_code == 403
+
+
+def test_a_ledger_batch_is_all_or_nothing_and_reads_back_by_local_dates(
+    client: TestClient,
+) -> None:
+    """HJ 1259-2022 §6.3: a store-in names the batch it comes from; a batch with one bad row
+    stores nothing and names the row and field; the ledger reads back between local days."""
+    db = client.app.state.db  # type: ignore[attr-defined]
+    register_cast(db, FixedClock(utc_now() - timedelta(days=3)))
+    generator = _token(client, "enterprise")
+    made = (utc_now() - timedelta(days=2)).isoformat()
+    generated = {"unit_uscc": GENERATOR, "stage": "generate", "batch_no": "G-001", "code": OIL,
+                 "quantity_t": "1.2", "occurred_at": made}  # fmt: skip
+    stored_in = {**generated, "stage": "store_in", "batch_no": "S-001", "parent_batch_no": "G-999"}
+    bad = client.post("/api/v1/waste/ledger", json={"entries": [generated, stored_in]},
+                      headers=generator)  # fmt: skip
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["row 2: parent_batch_no"]
+    good = client.post(
+        "/api/v1/waste/ledger",
+        json={"entries": [generated, {**stored_in, "parent_batch_no": "G-001"}]},
+        headers=generator,
+    )
+    assert good.json() == {"received": 2, "inserted": 2, "unchanged": 0}
+    day = (utc_now() - timedelta(days=2)).astimezone(SHANGHAI).date()
+    read = client.get(f"/api/v1/waste/ledger/{GENERATOR}",
+                      params={"start": day.isoformat()}, headers=generator).json()  # fmt: skip
+    assert [(e["stage"], e["batch_no"]) for e in read] == [("generate", "G-001"),
+                                                           ("store_in", "S-001")]  # fmt: skip
+    after = client.get(f"/api/v1/waste/ledger/{GENERATOR}",
+                       params={"start": (day + timedelta(days=1)).isoformat()},
+                       headers=generator).json()  # fmt: skip
+    assert after == []
+    other = _token(client, "jiangshan")
+    assert client.get(f"/api/v1/waste/ledger/{GENERATOR}", headers=other).status_code == 404

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -119,6 +119,13 @@ def render(
 def redirect(url: str) -> RedirectResponse:
     """After a successful form post: see-other to a page."""
     return RedirectResponse(url, status_code=303)
+
+
+def redirect_back(path: str, query: str, allowed: Sequence[str]) -> RedirectResponse:
+    """After a form post from a filtered list: back to ``path`` with the list's own filters
+    (the query string the form carried), and nothing else from it."""
+    kept = [(k, v) for k, v in parse_qsl(query) if k in allowed]
+    return redirect(path + (f"?{urlencode(kept)}" if kept else ""))
 
 
 def flash(request: Request, message: str, kind: str = "success") -> None:

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import flash, get_db, get_readings, redirect, render, require, script_json
+from ecociv.adapters.http import (
+    flash,
+    get_db,
+    get_readings,
+    redirect_back,
+    render,
+    require,
+    script_json,
+)
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, EcocivError, NotFoundError, Permission, Role, can, utc_now
 from ecociv.kernel.alerts import ALERT_ACTION_NAMES
@@ -302,5 +309,4 @@ def handle_warning(
     else:
         flash(request, f"预警 {warning_id} 已更新 (warning updated)")
     # back to the same filtered list: only the centre's own filters are carried over
-    kept = [(k, v) for k, v in parse_qsl(back) if k in WARNING_FILTERS]
-    return redirect("/sources/warnings" + (f"?{urlencode(kept)}" if kept else ""))
+    return redirect_back("/sources/warnings", back, WARNING_FILTERS)

@@ -6,7 +6,7 @@ to which unit is the services'."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from ecociv.adapters.db import Database
 from ecociv.adapters.http import get_db, require
 from ecociv.kernel import Actor, Permission, utc_now
-from ecociv.kernel.clock import SHANGHAI, to_local
+from ecociv.kernel.clock import to_local
 from ecociv.waste import services
 from ecociv.waste.model import (
     CrewMember,
@@ -159,9 +159,7 @@ def ledger(
     actor: Actor = Depends(require(Permission.WASTE_READ)),
 ) -> Any:
     """A unit's ledger in time order, between local dates [start, end)."""
-    first = datetime.combine(start, datetime.min.time(), SHANGHAI) if start else None
-    last = datetime.combine(end, datetime.min.time(), SHANGHAI) if end else None
-    entries = services.ledger_entries(db, actor, uscc, start=first, end=last)
+    entries = services.ledger_entries(db, actor, uscc, start_on=start, end_on=end)
     return [_entry(e) for e in entries]
 
 

@@ -21,14 +21,22 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import flash, get_db, redirect, render, require, script_json
+from ecociv.adapters.http import (
+    flash,
+    get_db,
+    redirect,
+    redirect_back,
+    render,
+    require,
+    script_json,
+)
 from ecociv.kernel import (
     Actor,
     EcocivError,
@@ -645,8 +653,7 @@ async def handle_warning(
         flash(request, exc.message, "error")
     else:
         flash(request, f"预警 {warning_id} 已更新 (warning updated)")
-    kept = [(k, v) for k, v in parse_qsl(str(form.get("back", ""))) if k in WARNING_FILTERS]
-    return redirect("/waste/warnings" + (f"?{urlencode(kept)}" if kept else ""))
+    return redirect_back("/waste/warnings", str(form.get("back", "")), WARNING_FILTERS)
 
 
 @router.get("/waste/indicators", response_class=HTMLResponse)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from ecociv.kernel import (
     can,
     ensure,
 )
+from ecociv.kernel.clock import SHANGHAI
 from ecociv.standards import waste as catalogue
 from ecociv.waste.model import LedgerEntry, LedgerStage
 from ecociv.waste.repository import ledger_of
@@ -157,10 +158,13 @@ def ledger_entries(
     actor: Actor,
     unit_uscc: str,
     *,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start_on: date | None = None,
+    end_on: date | None = None,
 ) -> list[LedgerEntry]:
-    """A unit's ledger in time order: its own users, its county's officers, the city."""
+    """A unit's ledger in time order between local days [start_on, end_on): its own users,
+    its county's officers, the city."""
+    start = datetime.combine(start_on, time(0), SHANGHAI) if start_on else None
+    end = datetime.combine(end_on, time(0), SHANGHAI) if end_on else None
     ensure(actor, Permission.WASTE_READ)
     with db.reading() as session:
         facility = session.scalar(select(FacilityRow).where(FacilityRow.uscc == unit_uscc))

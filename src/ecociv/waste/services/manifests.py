@@ -12,7 +12,7 @@ administrator's token), which the audit log records as such.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -97,7 +97,6 @@ class ManifestView:
     actions: list[str]
     is_synthetic: bool
     route: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
