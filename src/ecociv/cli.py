@@ -191,9 +191,7 @@ def _serve(host: str | None = None, port: int | None = None, workers: int | None
     )
 
 
-backup_app = typer.Typer(
-    help="一个归档备份全部数据 · back up everything into one archive", no_args_is_help=False
-)
+backup_app = typer.Typer(no_args_is_help=False)
 app.add_typer(backup_app, name="backup")
 
 
