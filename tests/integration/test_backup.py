@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,10 +15,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+import ecociv
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
@@ -390,3 +393,56 @@ def test_the_commands_back_up_verify_and_refuse_a_damaged_archive(
     assert damaged.exit_code == 1 and upload in damaged.output.replace("\n", "")
     refused = runner.invoke(cli_app, ["restore", str(archive)], env=env)
     assert refused.exit_code == 1 and "error" in refused.output
+
+
+WRITER = """
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from ecociv.adapters.readings import ReadingRow, ReadingsStore
+
+store = ReadingsStore(Path(sys.argv[1]))
+t0 = datetime(2024, 1, 1, tzinfo=UTC)
+for batch in range(10_000):
+    rows = [
+        ReadingRow(i, "330802001", "so2", t0 + timedelta(hours=batch * 100 + i), 1.0)
+        for i in range(100)
+    ]
+    store.load(rows, "writer", "test", loaded_at=t0)
+    print(batch, flush=True)
+"""
+
+
+def test_the_readings_snapshot_is_consistent_while_another_process_writes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "var" / "readings.duckdb"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(ecociv.__file__).parents[1])},
+    )
+    try:
+        assert writer.stdout is not None
+        for _ in range(3):
+            writer.stdout.readline()  # a few loads are in before the first snapshot
+        store = ReadingsStore(path)
+        for number in range(3):
+            folder = tmp_path / f"snapshot-{number}"
+            counts = store.export_snapshot(folder)
+            with duckdb.connect() as con:
+                readings = con.execute(
+                    f"SELECT count(*) FROM read_parquet('{folder / 'readings.parquet'}')"
+                ).fetchone()
+                inserted = con.execute(
+                    f"SELECT sum(inserted) FROM read_parquet('{folder / 'loads.parquet'}')"
+                ).fetchone()
+            assert readings is not None and inserted is not None
+            assert counts["readings"] == readings[0] == inserted[0]  # one state of the store
+            assert counts["readings"] % 100 == 0 and counts["readings"] >= 300
+    finally:
+        writer.kill()
+        writer.wait(timeout=10)
+        if writer.stdout is not None:
+            writer.stdout.close()
