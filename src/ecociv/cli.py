@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import getpass
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from ecociv import __version__, indicators, orgs, sources
 from ecociv import demo as demo_data
-from ecociv import indicators, orgs, sources
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
@@ -188,30 +191,114 @@ def _serve(host: str | None = None, port: int | None = None, workers: int | None
     )
 
 
-@app.command()
+backup_app = typer.Typer(no_args_is_help=False)
+app.add_typer(backup_app, name="backup")
+
+
+@contextmanager
+def _progress() -> Iterator[backups.Progress]:
+    """A Rich progress bar per step of a backup or restore."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield report
+
+
+def _warn(warnings: list[str]) -> None:
+    for warning in warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+
+
+@backup_app.callback(invoke_without_command=True)
 def backup(
-    out: Path | None = typer.Option(None, help="target file; default var/backups/<time>.db"),
+    ctx: typer.Context,
+    out: Path | None = typer.Option(
+        None, help="target archive (.tar, or .tar.gz to compress); default var/backups/<time>.tar"
+    ),
+    include_db: bool = typer.Option(
+        True, "--db/--no-db", help="--no-db: leave the database out (dump it with pg_dump)"
+    ),
 ) -> None:
-    """Copy the live SQLite database (online; the server may keep running)."""
+    """Back up the database, readings store, uploads, frame log, audit checkpoints and key
+    files into one archive with a manifest of checksums (online; the server may keep running)."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = _settings()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = out or settings.var_dir / "backups" / f"ecociv-{stamp}.db"
+    target = out or settings.var_dir / "backups" / f"ecociv-{stamp}.tar"
     try:
-        backups.backup_sqlite(settings.database_url, target)
+        with _progress() as report:
+            result = backups.create_archive(
+                settings.var_dir,
+                settings.database_url,
+                target,
+                version=__version__,
+                include_db=include_db,
+                progress=report,
+            )
     except EcocivError as exc:
         print(f"error: {exc.message}")
         raise typer.Exit(1) from None
-    print(f"backup written: {target}")
+    _warn(result.warnings)
+    manifest = result.manifest
+    print(
+        f"backup written: {result.path} ({len(manifest['files'])} files, "
+        f"{manifest['readings']['count']} readings, database: "
+        f"{manifest['database']['backend']} "
+        f"{'included' if manifest['database']['included'] else 'NOT included'})"
+    )
+
+
+@backup_app.command("verify")
+def backup_verify(
+    archive: Path = typer.Argument(..., help="an archive written by `ecociv backup`"),
+) -> None:
+    """Check every file of an archive against its manifest, without restoring anything."""
+    try:
+        with _progress() as report:
+            manifest = backups.verify_archive(archive, progress=report)
+    except EcocivError as exc:
+        print(f"error: {exc.message}")
+        raise typer.Exit(1) from None
+    database = manifest["database"]
+    revision = f"revision {database.get('alembic_revision')}"
+    print(
+        f"OK: {archive}: {len(manifest['files'])} files match the manifest; "
+        f"made {manifest['created_at']} by ecociv {manifest['ecociv_version']}; "
+        f"{manifest['readings']['count']} readings; database {database['backend']} "
+        f"{revision if database['included'] else 'NOT included'}"
+    )
 
 
 @app.command()
-def restore(path: Path = typer.Argument(..., help="a file written by `ecociv backup`")) -> None:
-    """Replace the SQLite database's contents with a backup (stop the server first)."""
+def restore(
+    path: Path = typer.Argument(..., help="an archive (or old .db file) from `ecociv backup`"),
+    with_keys: bool = typer.Option(
+        False, "--with-keys", help="also replace key files that differ from the archive's"
+    ),
+) -> None:
+    """Restore everything from a backup (stop the server and the receiver first), then migrate
+    the database to the newest schema. Nothing changes if any checksum fails."""
     settings = _settings()
     try:
-        backups.restore_sqlite(settings.database_url, path)
+        with _progress() as report:
+            result = backups.restore(
+                path,
+                settings.var_dir,
+                settings.database_url,
+                with_keys=with_keys,
+                progress=report,
+            )
     except EcocivError as exc:
         print(f"error: {exc.message}")
         raise typer.Exit(1) from None
+    _warn(result.warnings)
     migrate.upgrade(settings.database_url)
-    print(f"restored from {path}")
+    print(f"restored from {path}: {', '.join(result.restored)}")

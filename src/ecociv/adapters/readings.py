@@ -170,7 +170,7 @@ class ReadingsStore:
         finally:
             connection.close()
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
+    def _open(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Open the file, waiting while another process (a server worker, an import) holds
         its lock: DuckDB lets one process at a time open a file, and every call here holds it
         only for one statement batch. Gives up after ``lock_wait_s`` with the lock error."""
@@ -178,7 +178,7 @@ class ReadingsStore:
         delay = 0.01
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
                     raise
@@ -287,6 +287,71 @@ class ReadingsStore:
         )
         con.execute("DROP TABLE staging")
         return inserted, unchanged, replaced
+
+    # ---- snapshots (backup and restore) ---------------------------------------------------
+
+    def export_snapshot(self, folder: Path) -> dict[str, int]:
+        """Write every table of the store to ``folder/<table>.parquet``; return the row count
+        of each table.
+
+        Consistent while the receiver or the web server may write: the file is opened
+        read-only (waiting for the lock like every other call), and DuckDB lets no other
+        process open it for writing while a connection holds it, so all tables are read at
+        one state of the store; the writers wait for the lock (``lock_wait_s``) meanwhile.
+        Parquet is read by any DuckDB version and by Spark, so a backup outlives the DuckDB
+        file format. A store that was never created exports no table."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            return {}
+        con = self._open(read_only=True)
+        try:
+            tables = sorted(str(row[0]) for row in con.execute("SHOW TABLES").fetchall())
+            counts: dict[str, int] = {}
+            for table in tables:
+                found = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+                counts[table] = int(found[0]) if found else 0
+                target = (folder / f"{table}.parquet").as_posix().replace("'", "''")
+                con.execute(f"COPY \"{table}\" TO '{target}' (FORMAT PARQUET)")
+        finally:
+            con.close()
+        return counts
+
+    @staticmethod
+    def import_snapshot(folder: Path, path: Path) -> dict[str, int]:
+        """Build a new store file at ``path`` (which must not exist) from a folder written by
+        :meth:`export_snapshot`; return the row count of each table. The tables of this module
+        get their keys from the schema above; any other table is created as exported."""
+        if path.exists():
+            raise FileExistsError(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        try:
+            for statement in _SCHEMA:
+                con.execute(statement)
+            known = {str(row[0]) for row in con.execute("SHOW TABLES").fetchall()}
+            counts: dict[str, int] = {}
+            for parquet in sorted(folder.glob("*.parquet")):
+                table = parquet.stem
+                source = parquet.as_posix().replace("'", "''")
+                if table in known:
+                    con.execute(f"INSERT INTO \"{table}\" SELECT * FROM read_parquet('{source}')")
+                else:
+                    con.execute(
+                        f"CREATE TABLE \"{table}\" AS SELECT * FROM read_parquet('{source}')"
+                    )
+                found = con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
+                counts[table] = int(found[0]) if found else 0
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        return counts
+
+    def check_not_in_use(self) -> None:
+        """Raise ``duckdb.IOException`` (naming the holder's process) if another process has
+        the store open now; never waits."""
+        if not self.path.exists():
+            return
+        duckdb.connect(str(self.path)).close()
 
     # ---- reads --------------------------------------------------------------------------
 
