@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ecociv import indicators, orgs
 from ecociv.adapters.db import Database
+from ecociv.adapters.tables import csv_row
 from ecociv.adapters.http import (
     XLSX_TYPE,
     download,
@@ -434,7 +435,7 @@ def public_csv(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["org_unit_code", "org_unit_name", "year", "value"])
     for row in rows:
-        writer.writerow([row["unit"].code, row["unit"].name_zh, row["year"], row["value"]])
+        writer.writerow(csv_row([row["unit"].code, row["unit"].name_zh, row["year"], row["value"]]))
     name = f"{code}-public{'-synthetic' if series.synthetic else ''}.csv"
     return download(buffer.getvalue().encode("utf-8-sig"), name, "text/csv; charset=utf-8")
 

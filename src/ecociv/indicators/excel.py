@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ecociv.adapters.tables import put_cell
 from ecociv.indicators.model import STATE_SCALE, ReportView, ValueKind
 from ecociv.kernel.errors import ValidationError
 
@@ -33,14 +34,17 @@ def template(view: ReportView, indicator_names: Mapping[str, str]) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
-    sheet["A1"] = f"{view.subject_name} {view.ref.year} 年度生态文明建设指标填报表"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = (
+    title = put_cell(sheet, 1, 1, f"{view.subject_name} {view.ref.year} 年度生态文明建设指标填报表")
+    title.font = Font(bold=True, size=14)
+    put_cell(
+        sheet,
+        2,
+        1,
         f"报表编号 {view.id} · 截止日期 {view.due_on.isoformat()} · 只填写 F、G 列，"
-        "不要改动 A 列代码和表格结构"
+        "不要改动 A 列代码和表格结构",
     )
     for index, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=4, column=index, value=header)
+        cell = put_cell(sheet, 4, index, header)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F4EC")
     states = DataValidation(
@@ -60,7 +64,7 @@ def template(view: ReportView, indicator_names: Mapping[str, str]) -> bytes:
             view.comments.get(element.code, ""),
         )
         for index, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=index, value=value)
+            put_cell(sheet, row, index, value)
         if element.value_kind is ValueKind.STATE:
             states.add(f"{VALUE_COL}{row}")
     for column, width in zip("ABCDEFG", (22, 34, 34, 10, 12, 12, 40), strict=True):
@@ -70,14 +74,18 @@ def template(view: ReportView, indicator_names: Mapping[str, str]) -> bytes:
         for data_cell in row_cells:
             data_cell.alignment = Alignment(wrap_text=True, vertical="top")
     meta = book.create_sheet(META)
-    for key, value in (
-        ("report_id", view.id),
-        ("form", view.ref.form.value),
-        ("org_unit_code", view.ref.org_unit_code),
-        ("department_code", view.ref.department_code),
-        ("year", view.ref.year),
+    for row, (key, value) in enumerate(
+        (
+            ("report_id", view.id),
+            ("form", view.ref.form.value),
+            ("org_unit_code", view.ref.org_unit_code),
+            ("department_code", view.ref.department_code),
+            ("year", view.ref.year),
+        ),
+        start=1,
     ):
-        meta.append([key, value])
+        put_cell(meta, row, 1, key)
+        put_cell(meta, row, 2, value)
     meta.sheet_state = "hidden"
     buffer = io.BytesIO()
     book.save(buffer)
