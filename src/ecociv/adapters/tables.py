@@ -72,7 +72,7 @@ def put_cell(sheet: Worksheet, row: int, column: int, value: object) -> Any:
         cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.data_type = "s"
     else:
-        cell.value = value
+        cell.value = value  # type: ignore[assignment]  # numbers, dates, None
     return cell
 
 
@@ -127,7 +127,7 @@ def _check_cell(text: str, row: int, column: int) -> str:
     return text
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[object]]:
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
     book = open_workbook(data)
     try:
         yield from (list(row) for row in book.worksheets[0].iter_rows(values_only=True))
@@ -135,7 +135,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[object]]:
         book.close()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[object]]:
+def _csv_rows(data: bytes) -> Iterator[Sequence[object]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
