@@ -31,9 +31,10 @@ def field_of(response: object) -> str:
 
 
 @pytest.mark.parametrize(
-    ("value", "status"), [(MAX_ID - 1, 404), (MAX_ID, 404), (MAX_ID + 1, 422), (2**64, 422)]
+    ("value", "status"),
+    [(MAX_ID - 1, 404), (MAX_ID, 404), (MAX_ID + 1, 422), (2**63, 422), (2**64, 422)],
 )
-def test_a_path_id_is_at_most_two_to_the_63_minus_one(
+def test_a_path_id_is_at_most_two_to_the_31_minus_one_the_integer_column(
     client: TestClient, db: Database, value: int, status: int
 ) -> None:
     response = client.get(f"/api/v1/reports/{value}", headers=bearer(db, "admin"))

@@ -28,15 +28,15 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: The largest id a database row can have (a signed 64-bit integer, PostgreSQL ``bigint``).
-MAX_ID = 2**63 - 1
+#: The largest id a row can have: ids are ``Integer`` columns, 32-bit signed on PostgreSQL.
+MAX_ID = 2**31 - 1
 #: The last page a list may be asked for: with at most 500 rows a page, the offset stays far
 #: below any integer limit of either database.
 MAX_PAGE = 1_000_000
 
-#: A row id in a path: 1 … 2⁶³−1, so a larger number is a 422 naming the parameter, never an
-#: integer overflow in the database driver.
-Id = Annotated[int, Path(ge=1, le=MAX_ID, description="row id (1 … 2⁶³−1)")]
+#: A row id in a path: 1 … 2³¹−1, so a larger number is a 422 naming the parameter, never an
+#: integer overflow in the database or its driver.
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="row id (1 … 2³¹−1)")]
 #: A page number in a query string.
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page number (1 … 1,000,000)")]
 #: A calendar year in a path.
