@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     receiver_process_seconds: float = Field(
         default=0.5, description="how often logged frames are moved into the readings store"
     )
+    max_upload_mb: int = Field(
+        default=20,
+        ge=1,
+        le=1024,
+        description="largest request body (an uploaded file) in MB; larger ones get 413",
+    )
     warning_webhook_url: str = Field(
         default="",
         description="POST each new pollution-source warning as JSON to this URL (empty: none)",

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import numpy as np
 import typer
 
+from ecociv.adapters.tables import csv_row
 from ecociv.kernel import ValidationError
 from ecociv.standards import air, soil, water
 
@@ -129,7 +130,7 @@ def _run(
             )
             raise typer.Exit(2)
         writer = csv.writer(target)
-        writer.writerow([*header, *verdict_columns, "error"])
+        writer.writerow(csv_row([*header, *verdict_columns, "error"]))
         for batch in _batches(reader, items, chunk):
             verdicts = judge(batch, header)
             for number, row, verdict in zip(batch.numbers, batch.rows, verdicts, strict=True):
@@ -138,7 +139,7 @@ def _run(
                     bad += 1
                     typer.echo(f"row {number}: {error}", err=True)
                     verdict = [""] * len(verdict_columns)
-                writer.writerow([*row, *verdict, error])
+                writer.writerow(csv_row([*row, *verdict, error]))
                 total += 1
     typer.echo(f"{total} rows, {bad} bad", err=True)
     if bad:

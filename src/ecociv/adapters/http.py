@@ -12,21 +12,37 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 from urllib.parse import parse_qsl, quote, urlencode
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.readings import ReadingsStore
-from ecociv.kernel import Actor, Permission, can
+from ecociv.kernel import Actor, Permission, ValidationError, can
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: The largest id a row can have: ids are ``Integer`` columns, 32-bit signed on PostgreSQL.
+MAX_ID = 2**31 - 1
+#: The last page a list may be asked for: with at most 500 rows a page, the offset stays far
+#: below any integer limit of either database.
+MAX_PAGE = 1_000_000
+
+#: A row id in a path: 1 … 2³¹−1, so a larger number is a 422 naming the parameter, never an
+#: integer overflow in the database or its driver.
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="row id (1 … 2³¹−1)")]
+#: A page number in a query string.
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page number (1 … 1,000,000)")]
+#: A calendar year in a path.
+YearPath = Annotated[int, Path(ge=1900, le=2100, description="calendar year")]
+#: A calendar year in a query string; 0 (or none) for the page's default year.
+YearOrDefault = Annotated[int, Query(ge=0, le=2100, description="calendar year; 0: the default")]
 
 
 class Renderer(Protocol):
@@ -45,6 +61,19 @@ def script_json(data: Any) -> str:
     """JSON for a ``<script type="application/json">`` block: every ``<`` escaped, so no text
     in the data (a name with ``</script>``) can end the block."""
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def refuse_nul_characters(request: Request) -> None:
+    """Refuse a path or query parameter holding a NUL character (no database text can hold
+    one; PostgreSQL refuses it outright), naming the parameter."""
+    named = [("path", k, v) for k, v in request.path_params.items() if isinstance(v, str)]
+    named += [("query", k, v) for k, v in request.query_params.multi_items()]
+    for where, name, value in named:
+        if "\x00" in name or "\x00" in value:
+            raise ValidationError(
+                "参数含有非法字符 NUL (parameter contains a NUL character)",
+                field=f"{where}.{name.replace(chr(0), '')}",
+            )
 
 
 def get_readings(request: Request) -> ReadingsStore:

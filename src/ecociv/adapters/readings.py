@@ -23,6 +23,7 @@ This module knows no domain: callers validate rows and pass plain values.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -158,6 +159,9 @@ class ReadingsStore:
     def __init__(self, path: Path, *, lock_wait_s: float = 30.0) -> None:
         self.path = Path(path)
         self.lock_wait_s = lock_wait_s
+        # loads of one process one at a time: two in parallel (uploads run in the web
+        # server's thread pool) would both take the next load id and one fail at commit
+        self._load_lock = threading.Lock()
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -186,6 +190,30 @@ class ReadingsStore:
             delay = min(delay * 2, 0.25)
 
     def load(
+        self,
+        rows: Sequence[ReadingRow],
+        source: str,
+        actor_name: str,
+        *,
+        loaded_at: datetime,
+        rejects: Sequence[RejectRow] = (),
+        rows_in: int | None = None,
+        accept_partial: bool = False,
+    ) -> LoadResult:
+        """Store validated rows and record the load and its rejects, in one transaction
+        (see :meth:`_load`); loads within one process run one after the other."""
+        with self._load_lock:
+            return self._load(
+                rows,
+                source,
+                actor_name,
+                loaded_at=loaded_at,
+                rejects=rejects,
+                rows_in=rows_in,
+                accept_partial=accept_partial,
+            )
+
+    def _load(
         self,
         rows: Sequence[ReadingRow],
         source: str,

@@ -27,11 +27,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ecociv.adapters.tables import put_cell
 from ecociv.assessment.model import (
     BONUS_KINDS,
     SHEET_KINDS,
@@ -596,14 +596,9 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 def _put(sheet: Worksheet, row: int, column: int, value: Any, number_format: str = "") -> None:
     """One cell; text stays text (a target such as “= 100” must not become a formula)."""
-    cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
-        if number_format and isinstance(value, float):
-            cell.number_format = number_format
+    cell = put_cell(sheet, row, column, value)
+    if number_format and isinstance(value, float):
+        cell.number_format = number_format
 
 
 def _header(sheet: Worksheet, row: int, headers: Sequence[str]) -> None:

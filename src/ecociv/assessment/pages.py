@@ -14,6 +14,8 @@ from ecociv import indicators, orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.http import (
     XLSX_TYPE,
+    YearOrDefault,
+    YearPath,
     download,
     flash,
     get_db,
@@ -22,6 +24,7 @@ from ecociv.adapters.http import (
     require,
     script_json,
 )
+from ecociv.adapters.tables import csv_row
 from ecociv.assessment import documents, services
 from ecociv.assessment.schemas import scheme_item_out
 from ecociv.kernel import (
@@ -64,7 +67,7 @@ def _county_schemes(db: Database, actor: Actor, year: int) -> list[services.Sche
 @router.get("/assessment", response_class=HTMLResponse)
 def overview(
     request: Request,
-    year: int = 0,
+    year: YearOrDefault = 0,
     include_pending: int = 0,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ASSESSMENT_READ)),
@@ -119,7 +122,7 @@ def overview(
 
 @router.get("/assessment/{year}/report.docx")
 def report_docx(
-    year: int,
+    year: YearPath,
     include_pending: int = 0,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ASSESSMENT_READ)),
@@ -139,7 +142,7 @@ def report_docx(
 
 @router.get("/assessment/{year}/data.xlsx")
 def data_xlsx(
-    year: int,
+    year: YearPath,
     include_pending: int = 0,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ASSESSMENT_READ)),
@@ -155,7 +158,7 @@ def data_xlsx(
 @router.get("/assessment/{year}/counties/{code}", response_class=HTMLResponse)
 def county_card(
     request: Request,
-    year: int,
+    year: YearPath,
     code: str,
     include_pending: int = 0,
     db: Database = Depends(get_db),
@@ -374,7 +377,7 @@ def _named_errors(exc: ValidationError, items_json: str) -> list[dict[str, str]]
 @router.post("/results/{year}/publish")
 def publish(
     request: Request,
-    year: int,
+    year: YearPath,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.RESULTS_PUBLISH)),
 ) -> Response:
@@ -434,7 +437,7 @@ def public_csv(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["org_unit_code", "org_unit_name", "year", "value"])
     for row in rows:
-        writer.writerow([row["unit"].code, row["unit"].name_zh, row["year"], row["value"]])
+        writer.writerow(csv_row([row["unit"].code, row["unit"].name_zh, row["year"], row["value"]]))
     name = f"{code}-public{'-synthetic' if series.synthetic else ''}.csv"
     return download(buffer.getvalue().encode("utf-8-sig"), name, "text/csv; charset=utf-8")
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, require
+from ecociv.adapters.http import PageNo, get_db, require
 from ecociv.audit import services
 from ecociv.audit.schemas import AuditPageOut
 from ecociv.kernel import Actor, Permission
@@ -24,7 +24,7 @@ def list_audit(
     entity_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    page: int = Query(1, ge=1),
+    page: PageNo = 1,
     page_size: int = Query(50, ge=1, le=500),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.AUDIT_READ)),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, render, require
+from ecociv.adapters.http import PageNo, get_db, render, require
 from ecociv.audit import services
 from ecociv.kernel import Actor, Permission, ValidationError
 from ecociv.kernel.clock import SHANGHAI
@@ -34,7 +34,7 @@ def audit_log(
     entity_id: str = "",
     since: str = "",
     until: str = "",
-    page: int = 1,
+    page: PageNo = 1,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.AUDIT_READ)),
 ) -> HTMLResponse:

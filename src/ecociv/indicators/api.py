@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
-from ecociv.adapters.http import XLSX_TYPE, download, file_store, get_db, require
+from ecociv.adapters.http import XLSX_TYPE, Id, download, file_store, get_db, require
 from ecociv.indicators import services
 from ecociv.indicators.model import ReportRef, ReportView
 from ecociv.indicators.schemas import (
@@ -89,7 +89,7 @@ def list_frameworks(
 
 
 @router.post("/frameworks/{code}/versions", status_code=201)
-async def upload_framework(
+def upload_framework(
     code: str,
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
@@ -98,7 +98,7 @@ async def upload_framework(
     """Add a framework version from an Excel sheet in the catalogue's shape."""
     from ecociv.indicators.excel import read_catalogue
 
-    data = await file.read()
+    data = file.file.read()
     rows = read_catalogue(data)
     return services.load_framework_rows(
         db,
@@ -137,7 +137,7 @@ def set_targets(
 
 @router.get("/reports", response_model=list[ReportSummaryOut])
 def list_reports(
-    year: int | None = None,
+    year: int | None = Query(None, ge=1900, le=2100),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
 ) -> Any:
@@ -173,7 +173,7 @@ def open_report(
 
 @router.get("/reports/{report_id}", response_model=ReportOut)
 def get_report(
-    report_id: int,
+    report_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
 ) -> Any:
@@ -183,7 +183,7 @@ def get_report(
 
 @router.put("/reports/{report_id}/values", response_model=ReportOut)
 def save_values(
-    report_id: int,
+    report_id: Id,
     body: ValuesIn,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_EDIT)),
@@ -194,7 +194,7 @@ def save_values(
 
 @router.post("/reports/{report_id}/actions", response_model=ReportOut)
 def act(
-    report_id: int,
+    report_id: Id,
     body: ActionIn,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
@@ -205,7 +205,7 @@ def act(
 
 @router.get("/reports/{report_id}/template.xlsx")
 def template(
-    report_id: int,
+    report_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
 ) -> Response:
@@ -215,19 +215,19 @@ def template(
 
 
 @router.post("/reports/{report_id}/upload", response_model=ReportOut)
-async def upload(
-    report_id: int,
+def upload(
+    report_id: Id,
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_EDIT)),
 ) -> Any:
     """Upload a filled template: nothing is saved if any cell is wrong."""
-    return report_out(services.upload_report(db, actor, report_id, await file.read()))
+    return report_out(services.upload_report(db, actor, report_id, file.file.read()))
 
 
 @router.post("/reports/{report_id}/evidence", status_code=201)
-async def add_evidence(
-    report_id: int,
+def add_evidence(
+    report_id: Id,
     element: str = Form(...),
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
@@ -242,7 +242,7 @@ async def add_evidence(
         element,
         file.filename or "file",
         file.content_type or "",
-        await file.read(),
+        file.file.read(),
         store,
     )
     return {"id": info.id, "sha256": info.sha256, "filename": info.filename}
@@ -250,7 +250,7 @@ async def add_evidence(
 
 @router.get("/evidence/{evidence_id}")
 def download_evidence(
-    evidence_id: int,
+    evidence_id: Id,
     db: Database = Depends(get_db),
     store: FileStore = Depends(file_store),
     actor: Actor = Depends(require(Permission.REPORT_READ)),

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ecociv.adapters.tables import open_workbook, put_cell
 from ecociv.indicators.model import STATE_SCALE, ReportView, ValueKind
 from ecociv.kernel.errors import ValidationError
 
@@ -33,14 +33,17 @@ def template(view: ReportView, indicator_names: Mapping[str, str]) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
-    sheet["A1"] = f"{view.subject_name} {view.ref.year} 年度生态文明建设指标填报表"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = (
+    title = put_cell(sheet, 1, 1, f"{view.subject_name} {view.ref.year} 年度生态文明建设指标填报表")
+    title.font = Font(bold=True, size=14)
+    put_cell(
+        sheet,
+        2,
+        1,
         f"报表编号 {view.id} · 截止日期 {view.due_on.isoformat()} · 只填写 F、G 列，"
-        "不要改动 A 列代码和表格结构"
+        "不要改动 A 列代码和表格结构",
     )
     for index, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=4, column=index, value=header)
+        cell = put_cell(sheet, 4, index, header)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F4EC")
     states = DataValidation(
@@ -60,7 +63,7 @@ def template(view: ReportView, indicator_names: Mapping[str, str]) -> bytes:
             view.comments.get(element.code, ""),
         )
         for index, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=index, value=value)
+            put_cell(sheet, row, index, value)
         if element.value_kind is ValueKind.STATE:
             states.add(f"{VALUE_COL}{row}")
     for column, width in zip("ABCDEFG", (22, 34, 34, 10, 12, 12, 40), strict=True):
@@ -70,14 +73,18 @@ def template(view: ReportView, indicator_names: Mapping[str, str]) -> bytes:
         for data_cell in row_cells:
             data_cell.alignment = Alignment(wrap_text=True, vertical="top")
     meta = book.create_sheet(META)
-    for key, value in (
-        ("report_id", view.id),
-        ("form", view.ref.form.value),
-        ("org_unit_code", view.ref.org_unit_code),
-        ("department_code", view.ref.department_code),
-        ("year", view.ref.year),
+    for row, (key, value) in enumerate(
+        (
+            ("report_id", view.id),
+            ("form", view.ref.form.value),
+            ("org_unit_code", view.ref.org_unit_code),
+            ("department_code", view.ref.department_code),
+            ("year", view.ref.year),
+        ),
+        start=1,
     ):
-        meta.append([key, value])
+        put_cell(meta, row, 1, key)
+        put_cell(meta, row, 2, value)
     meta.sheet_state = "hidden"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -96,17 +103,23 @@ class ParsedUpload:
 def read_upload(data: bytes, view: ReportView) -> ParsedUpload:
     """Read a filled template. Raises ValidationError listing every problem as
     ``sheet 填报表, row N, column F`` (nothing is read into the report if any)."""
+    book = open_workbook(data)
     try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ValidationError(f"不是有效的 Excel 文件 (.xlsx)：{exc}", field="file") from None
+        return _read_upload(book, view)
+    finally:
+        book.close()
+
+
+def _read_upload(book: Any, view: ReportView) -> ParsedUpload:
     errors: list[dict[str, str]] = []
     if SHEET not in book.sheetnames:
         raise ValidationError(
             f"缺少工作表“{SHEET}” (sheet {SHEET} is missing)", field=f"sheet {SHEET}"
         )
     if META in book.sheetnames:
-        meta = {str(r[0].value): r[1].value for r in book[META].iter_rows() if r[0].value}
+        meta = {
+            str(r[0]): r[1] for r in book[META].iter_rows(values_only=True) if len(r) > 1 and r[0]
+        }
         if str(meta.get("report_id")) != str(view.id):
             raise ValidationError(
                 f"该文件属于报表 {meta.get('report_id')}，不是报表 {view.id} "
@@ -118,10 +131,14 @@ def read_upload(data: bytes, view: ReportView) -> ParsedUpload:
     values: dict[str, Any] = {}
     comments: dict[str, str] = {}
     rows: dict[str, int] = {}
-    for row in range(FIRST_ROW, sheet.max_row + 1):
-        code_cell = sheet[f"{CODE_COL}{row}"].value
-        value = sheet[f"{VALUE_COL}{row}"].value
-        comment = sheet[f"{COMMENT_COL}{row}"].value
+    for row, cells in enumerate(
+        sheet.iter_rows(min_row=FIRST_ROW, max_col=len(HEADERS), values_only=True),
+        start=FIRST_ROW,
+    ):
+        code_cell, value, comment = (
+            cells[_index(c)] if _index(c) < len(cells) else None
+            for c in (CODE_COL, VALUE_COL, COMMENT_COL)
+        )
         if code_cell is None and value is None and comment is None:
             continue
         where = f"sheet {SHEET}, row {row}"
@@ -177,6 +194,11 @@ def read_upload(data: bytes, view: ReportView) -> ParsedUpload:
     return ParsedUpload(values, comments, rows)
 
 
+def _index(column: str) -> int:
+    """0-based index of a column letter A–Z."""
+    return ord(column) - ord("A")
+
+
 def cell_of(parsed: ParsedUpload, element_code: str) -> str:
     """Where an element's value sits in the upload, for an error message."""
     row = parsed.rows.get(element_code)
@@ -185,12 +207,10 @@ def cell_of(parsed: ParsedUpload, element_code: str) -> str:
 
 def read_catalogue(data: bytes) -> list[dict[str, str]]:
     """The first sheet of an uploaded framework workbook as rows keyed by the header row."""
-    try:
-        book = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ValidationError(f"不是有效的 Excel 文件 (.xlsx)：{exc}", field="file") from None
+    book = open_workbook(data)
     sheet = book.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
+    book.close()
     if not rows:
         raise ValidationError(f"工作表“{sheet.title}”为空 (empty sheet)", field="file")
     header = [str(h).strip() if h is not None else "" for h in rows[0]]

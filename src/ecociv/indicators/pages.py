@@ -13,6 +13,8 @@ from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
 from ecociv.adapters.http import (
     XLSX_TYPE,
+    Id,
+    YearOrDefault,
     download,
     file_store,
     flash,
@@ -80,7 +82,7 @@ def catalogue(
 
 
 @router.post("/indicators/frameworks/{code}/upload")
-async def upload_framework(
+def upload_framework(
     request: Request,
     code: str,
     file: UploadFile = File(...),
@@ -90,7 +92,7 @@ async def upload_framework(
     """Add a framework version from an uploaded sheet in the catalogue's shape."""
     from ecociv.indicators.excel import read_catalogue
 
-    data = await file.read()
+    data = file.file.read()
     try:
         result = services.load_framework_rows(
             db,
@@ -285,7 +287,7 @@ def _subjects_for(actor: Actor, db: Database) -> list[dict[str, str]]:
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
     request: Request,
-    year: int = 0,
+    year: YearOrDefault = 0,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
 ) -> HTMLResponse:
@@ -330,7 +332,7 @@ def open_report(
 def _report_context(
     db: Database,
     actor: Actor,
-    report_id: int,
+    report_id: Id,
     errors: list[dict[str, str]] | None = None,
     submitted: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -356,7 +358,7 @@ def _report_context(
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(
     request: Request,
-    report_id: int,
+    report_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
 ) -> HTMLResponse:
@@ -367,7 +369,7 @@ def report_page(
 @router.post("/reports/{report_id}", response_class=HTMLResponse)
 async def save_report(
     request: Request,
-    report_id: int,
+    report_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_EDIT)),
 ) -> Response:
@@ -399,7 +401,7 @@ async def save_report(
 @router.post("/reports/{report_id}/action")
 def report_action(
     request: Request,
-    report_id: int,
+    report_id: Id,
     action: str = Form(...),
     reason: str = Form(""),
     db: Database = Depends(get_db),
@@ -427,7 +429,7 @@ def report_action(
 
 @router.get("/reports/{report_id}/template.xlsx")
 def report_template(
-    report_id: int,
+    report_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_READ)),
 ) -> Response:
@@ -437,16 +439,16 @@ def report_template(
 
 
 @router.post("/reports/{report_id}/upload", response_class=HTMLResponse)
-async def upload_report(
+def upload_report(
     request: Request,
-    report_id: int,
+    report_id: Id,
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.REPORT_EDIT)),
 ) -> Response:
     """Upload a filled template; every error is listed and nothing is saved."""
     try:
-        services.upload_report(db, actor, report_id, await file.read())
+        services.upload_report(db, actor, report_id, file.file.read())
     except ValidationError as exc:
         return render(
             request,
@@ -459,9 +461,9 @@ async def upload_report(
 
 
 @router.post("/reports/{report_id}/evidence")
-async def add_evidence(
+def add_evidence(
     request: Request,
-    report_id: int,
+    report_id: Id,
     element: str = Form(...),
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
@@ -477,7 +479,7 @@ async def add_evidence(
             element,
             file.filename or "file",
             file.content_type or "",
-            await file.read(),
+            file.file.read(),
             store,
         )
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, get_readings, require
+from ecociv.adapters.http import Id, get_db, get_readings, require
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission
 from ecociv.monitoring import excel, services
@@ -54,7 +54,7 @@ def get_site(
 
 
 @router.post("/sites/import", response_model=SiteImportOut)
-async def import_sites(
+def import_sites(
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.MONITORING_WRITE)),
@@ -62,9 +62,7 @@ async def import_sites(
     """Create or update sites from a UTF-8 CSV or an .xlsx workbook (columns as `ecociv
     monitoring import-sites`, or their Chinese names). All or nothing; errors name the row and
     field."""
-    rows = excel.read_table(
-        await file.read(), services.SITE_COLUMNS, services.REQUIRED_SITE_COLUMNS
-    )
+    rows = excel.read_table(file.file.read(), services.SITE_COLUMNS, services.REQUIRED_SITE_COLUMNS)
     return services.import_sites(db, actor, rows)
 
 
@@ -115,7 +113,7 @@ def post_readings(
 
 
 @router.post("/readings/import", response_model=LoadOut)
-async def import_readings(
+def import_readings(
     file: UploadFile = File(...),
     accept_partial: bool = Query(False),
     db: Database = Depends(get_db),
@@ -125,7 +123,7 @@ async def import_readings(
     """Load readings from a CSV or .xlsx file (site_code, parameter, observed_at, value, flag
     or 点位编码, 监测项目, 监测时间, 监测值, 数据标记); rows numbered as in the file."""
     rows = excel.read_table(
-        await file.read(), services.READING_COLUMNS, services.REQUIRED_READING_COLUMNS
+        file.file.read(), services.READING_COLUMNS, services.REQUIRED_READING_COLUMNS
     )
     loaded = services.import_readings(
         db,
@@ -149,7 +147,7 @@ def list_loads(
 
 @router.get("/loads/{load_id}/rejects", response_model=list[RejectOut])
 def load_rejects(
-    load_id: int,
+    load_id: Id,
     store: ReadingsStore = Depends(get_readings),
     actor: Actor = Depends(require(Permission.MONITORING_WRITE)),
 ) -> Any:

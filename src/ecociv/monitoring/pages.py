@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, get_readings, render, require, script_json
+from ecociv.adapters.http import YearOrDefault, get_db, get_readings, render, require, script_json
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission, SystemClock
 from ecociv.kernel.clock import to_local
@@ -259,7 +259,7 @@ def _trend_chart(trend: water.SectionTrend) -> dict[str, Any]:
 def water_section(
     request: Request,
     code: str,
-    year: int = 0,
+    year: YearOrDefault = 0,
     partial: int = 0,
     db: Database = Depends(get_db),
     store: ReadingsStore = Depends(get_readings),
@@ -373,8 +373,8 @@ def _calendar(year: int, days: Sequence[air.AirDay]) -> dict[str, Any]:
 def air_page(
     request: Request,
     county: str = "",
-    year: int = 0,
-    month: int = 0,
+    year: YearOrDefault = 0,
+    month: int = Query(0, ge=0, le=12),
     db: Database = Depends(get_db),
     store: ReadingsStore = Depends(get_readings),
     actor: Actor = Depends(require(Permission.MONITORING_READ)),

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, require
+from ecociv.adapters.http import PageNo, get_db, require
 from ecociv.kernel import Actor, Permission
 from ecociv.orgs import services
 from ecociv.orgs.model import EnterpriseDraft
@@ -68,7 +68,7 @@ def list_enterprises(
     county_code: str | None = None,
     tag: str | None = None,
     q: str | None = Query(None, description="part of the name or credit code"),
-    page: int = Query(1, ge=1),
+    page: PageNo = 1,
     page_size: int = Query(50, ge=1, le=500),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ENTERPRISE_READ)),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import flash, get_db, redirect, render, require
+from ecociv.adapters.http import PageNo, flash, get_db, redirect, render, require
 from ecociv.kernel import Actor, Permission, Role, ValidationError, can
 from ecociv.orgs import services
 from ecociv.orgs.model import TAG_NAMES, EnterpriseDraft, OrgLevel
@@ -55,7 +55,7 @@ def enterprises(
     county_code: str = "",
     tag: str = "",
     q: str = "",
-    page: int = 1,
+    page: PageNo = 1,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ENTERPRISE_READ)),
 ) -> HTMLResponse:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ecociv.orgs.model import FunctionZone, OrgLevel
+
+#: Longest values the enterprise table holds (``ecociv.orgs.tables.EnterpriseRow``): checked
+#: here so that a longer one is a 422 naming the field on every database, not a database error.
+NAME_MAX, ADDRESS_MAX, INDUSTRY_MAX, CODE_MAX = 200, 300, 8, 12
 
 
 class OrgUnitOut(BaseModel):
@@ -35,14 +39,16 @@ class EnterpriseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     uscc: str = Field(description="统一社会信用代码, 18 characters, GB 32100-2015")
-    name: str
-    county_code: str
-    address: str = ""
-    industry_code: str = Field("", description="GB/T 4754-2017 code, e.g. C2614")
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    county_code: str = Field(max_length=CODE_MAX)
+    address: str = Field("", max_length=ADDRESS_MAX)
+    industry_code: str = Field(
+        "", max_length=INDUSTRY_MAX, description="GB/T 4754-2017 code, e.g. C2614"
+    )
     longitude: float | None = None
     latitude: float | None = None
-    datum: str = Field("GCJ-02", description="WGS-84, CGCS2000 or GCJ-02")
-    tags: list[str] = Field(default_factory=list)
+    datum: str = Field("GCJ-02", max_length=16, description="WGS-84, CGCS2000 or GCJ-02")
+    tags: list[str] = Field(default_factory=list, max_length=50)
 
 
 class EnterpriseUpdate(BaseModel):
@@ -50,14 +56,22 @@ class EnterpriseUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    county_code: str | None = None
-    address: str | None = None
-    industry_code: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX)
+    county_code: str | None = Field(None, max_length=CODE_MAX)
+    address: str | None = Field(None, max_length=ADDRESS_MAX)
+    industry_code: str | None = Field(None, max_length=INDUSTRY_MAX)
     longitude: float | None = None
     latitude: float | None = None
-    datum: str | None = None
-    tags: list[str] | None = None
+    datum: str | None = Field(None, max_length=16)
+    tags: list[str] | None = Field(None, max_length=50)
+
+    @field_validator("name", "county_code", "address", "industry_code", "datum", "tags")
+    @classmethod
+    def _left_out_not_null(cls, value: object) -> object:
+        """A field to keep is left out; ``null`` would blank a required value."""
+        if value is None:
+            raise ValueError("不能为 null，不修改请省略该字段 (may be left out, not null)")
+        return value
 
 
 class EnterpriseOut(BaseModel):

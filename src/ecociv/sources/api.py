@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, get_readings, require
+from ecociv.adapters.http import Id, get_db, get_readings, require
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel import Actor, Permission, ValidationError, utc_now
 from ecociv.kernel.clock import SHANGHAI
@@ -137,7 +137,7 @@ def list_limits(
 
 
 @router.post("/import", response_model=RegistryImportOut)
-async def import_registry(
+def import_registry(
     file: UploadFile = File(...),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.SOURCE_MANAGE)),
@@ -146,7 +146,7 @@ async def import_registry(
     `ecociv sources import`, or their Chinese names). All or nothing; errors name the row and
     field; safe to repeat."""
     rows = excel.read_registry(
-        await file.read(), services.REGISTRY_COLUMNS, services.REQUIRED_REGISTRY_COLUMNS
+        file.file.read(), services.REGISTRY_COLUMNS, services.REQUIRED_REGISTRY_COLUMNS
     )
     return services.import_registry(db, actor, rows)
 
@@ -192,7 +192,7 @@ def list_warnings(
 
 @router.get("/warnings/{warning_id}", response_model=WarningOut)
 def get_warning(
-    warning_id: int,
+    warning_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.SOURCE_READ)),
 ) -> Any:
@@ -202,7 +202,7 @@ def get_warning(
 
 @router.post("/warnings/{warning_id}/actions", response_model=WarningOut)
 def act_on_warning(
-    warning_id: int,
+    warning_id: Id,
     body: WarningActionIn,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WARNING_HANDLE)),

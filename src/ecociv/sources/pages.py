@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.http import (
+    Id,
     flash,
     get_db,
     get_readings,
@@ -250,7 +251,7 @@ def warning_centre(
     state: str = "",
     severity: str = "",
     enterprise: str = "",
-    days: int = 0,
+    days: int = Query(0, ge=0, le=3660, description="the last N days; 0: all"),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.SOURCE_READ)),
 ) -> HTMLResponse:
@@ -294,7 +295,7 @@ def warning_centre(
 
 @router.post("/sources/warnings/{warning_id}")
 def handle_warning(
-    warning_id: int,
+    warning_id: Id,
     request: Request,
     action: str = Form(...),
     notes: str = Form(""),

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, require
+from ecociv.adapters.http import Id, get_db, require
 from ecociv.kernel import Actor, Permission
 from ecociv.users import services
 from ecociv.users.schemas import TokenCreate, TokenIssuedOut, TokenOut, UserCreate, UserOut
@@ -68,7 +68,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(
-    token_id: int,
+    token_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.TOKEN_MANAGE)),
 ) -> Response:

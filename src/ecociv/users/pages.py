@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import check_csrf, flash, get_db, redirect, render, require
+from ecociv.adapters.http import Id, check_csrf, flash, get_db, redirect, render, require
 from ecociv.kernel import ROLE_NAMES, Actor, Permission, Role, ValidationError
 from ecociv.kernel.errors import AuthenticationError, EcocivError
 from ecociv.users import services
@@ -255,7 +255,7 @@ def issue_token(
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(
     request: Request,
-    token_id: int,
+    token_id: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.TOKEN_MANAGE)),
 ) -> Response:

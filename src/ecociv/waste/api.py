@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from ecociv.adapters.db import Database
-from ecociv.adapters.http import get_db, require
+from ecociv.adapters.http import Id, PageNo, get_db, require
 from ecociv.kernel import Actor, Permission, utc_now
 from ecociv.kernel.clock import to_local
 from ecociv.waste import services
@@ -191,7 +191,7 @@ def search_manifests(
     in_city: bool | None = None,
     submitted_from: date | None = None,
     submitted_to: date | None = None,
-    page: int = Query(1, ge=1),
+    page: PageNo = 1,
     page_size: int = Query(50, ge=1, le=500),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_READ)),
@@ -268,7 +268,7 @@ def act(
 @router.get("/manifests/{ref}/versions/{version}")
 def manifest_version(
     ref: str,
-    version: int,
+    version: Id,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_READ)),
 ) -> Any:
@@ -356,7 +356,7 @@ def _warning(w: services.WasteWarning) -> dict[str, Any]:
 
 @router.post("/warnings/{warning_id}/actions")
 def handle_warning(
-    warning_id: int,
+    warning_id: Id,
     body: WarningActionIn,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_WARNING_HANDLE)),

@@ -29,6 +29,9 @@ from fastapi.responses import HTMLResponse, Response
 from ecociv import orgs
 from ecociv.adapters.db import Database
 from ecociv.adapters.http import (
+    Id,
+    PageNo,
+    YearOrDefault,
     flash,
     get_db,
     redirect,
@@ -166,7 +169,7 @@ def search(
     submitted_from: str = "",
     submitted_to: str = "",
     number: str = "",
-    page: int = 1,
+    page: PageNo = 1,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_READ)),
 ) -> HTMLResponse:
@@ -289,7 +292,7 @@ def manifest_page(
 @router.get("/waste/manifests/{ref}/versions/{version}", response_class=HTMLResponse)
 def version_page(
     ref: str,
-    version: int,
+    version: Id,
     request: Request,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_READ)),
@@ -639,7 +642,7 @@ def warning_centre(
 
 @router.post("/waste/warnings/{warning_id}")
 async def handle_warning(
-    warning_id: int,
+    warning_id: Id,
     request: Request,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_WARNING_HANDLE)),
@@ -659,7 +662,7 @@ async def handle_warning(
 @router.get("/waste/indicators", response_class=HTMLResponse)
 def indicators_page(
     request: Request,
-    year: int = 0,
+    year: YearOrDefault = 0,
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_READ)),
 ) -> HTMLResponse:

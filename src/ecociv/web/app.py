@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import uuid
@@ -11,11 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ecociv import __version__, orgs, users
 from ecociv.adapters.db import Database
 from ecociv.adapters.files import FileStore
-from ecociv.adapters.http import is_api
+from ecociv.adapters.http import is_api, refuse_nul_characters
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.assessment import api as assessment_api
 from ecociv.assessment import pages as assessment_pages
@@ -53,8 +55,10 @@ from ecociv.waste import api as waste_api
 from ecociv.waste import pages as waste_pages
 from ecociv.web import pages as shell_pages
 from ecociv.web.i18n import LOCALE_NAMES, LOCALES, gettext_for
+from ecociv.web.middleware import BodySizeLimitMiddleware, CacheControlMiddleware
 from ecociv.web.nav import visible_nav
 
+logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -218,8 +222,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         version=__version__,
         description="生态文明建设示范市平台 API · Ecological-civilization platform API",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from the vendored Swagger UI (no CDN, no inline script)
         redoc_url=None,
+        dependencies=[Depends(refuse_nul_characters)],
     )
     app.state.settings = settings
     app.state.db = db
@@ -238,7 +243,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         https_only=bool(settings.cookie_secure),
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(CacheControlMiddleware)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_upload_mb * 1024 * 1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/api/v1/docs", api_docs, include_in_schema=False)
 
     for router in (
         shell_pages.router,
@@ -263,6 +271,28 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     _install_error_handlers(app, settings)
     return app
+
+
+API_DOCS_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>ecociv API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="/api/v1/openapi.json"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/js/api_docs.js"></script>
+</body>
+</html>
+"""
+
+
+def api_docs() -> HTMLResponse:
+    """The API reference: the vendored Swagger UI, started by a static script (the CSP
+    allows scripts from this site only)."""
+    return HTMLResponse(API_DOCS_PAGE)
 
 
 def _error_body(exc: EcocivError) -> dict[str, Any]:
@@ -303,6 +333,22 @@ def _install_error_handlers(app: FastAPI, settings: Settings) -> None:
         if exc.status_code == 404 and message == "Not Found":
             message = "页面不存在 (page not found)"
         return page_error(request, exc.status_code, message)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def database_refused(request: Request, exc: Exception) -> Response:
+        """A value the database cannot hold (too long, out of range, a NUL character) that
+        slipped past validation: a 422, never a 500, and logged so the gap gets closed."""
+        logger.warning(
+            "value refused by the database on %s %s: %s",
+            request.method,
+            request.url.path,
+            str(exc).splitlines()[0][:300],
+        )
+        message = "数据库无法保存该值（过长、超出范围或含非法字符） (value not storable)"
+        if is_api(request):
+            return JSONResponse({"detail": message, "errors": []}, status_code=422)
+        return page_error(request, 422, message)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -55,6 +55,8 @@ MAX_DAYS = 3660
 
 
 def _check_period(start_on: date, end_on: date) -> None:
+    if end_on >= date.max:  # the day after it, where the period ends, is not a date
+        raise ValidationError(f"结束日期 {end_on} 超出范围 (end date out of range)", field="end_on")
     if end_on < start_on:
         raise ValidationError(
             f"结束日期 {end_on} 早于开始日期 {start_on} (end date before start date)",

@@ -88,6 +88,12 @@ def water_sites(
     county_code: str | None = None,
 ) -> list[SiteRecord]:
     """Water sections and drinking-water sources, filtered by kind, river and county."""
+    if kind and kind not in {k.value for k in WATER_KINDS}:
+        raise ValidationError(
+            f"“{kind[:40]}” 不是水质点位类型 (not a water site kind): "
+            + ", ".join(k.value for k in WATER_KINDS),
+            field="kind",
+        )
     kinds = [SiteKind(kind)] if kind else list(WATER_KINDS)
     sites = [
         site
