@@ -212,7 +212,11 @@ def _make_renderer(settings: Settings) -> Any:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application. Tests pass their own settings and database."""
     settings = settings or get_settings()
-    db = db or Database(settings.database_url)
+    db = db or Database(
+        settings.database_url,
+        audit_key=settings.audit_key,
+        audit_previous_keys=settings.audit_old_keys,
+    )
     app = FastAPI(
         title="ecociv API",
         version=__version__,
