@@ -286,6 +286,38 @@ def _post_json(url: str, payload: dict[str, Any], timeout_s: float) -> str | Non
 
 
 @dataclass(frozen=True, slots=True)
+class ChainStatus:
+    """What the log page shows: the last signed checkpoint and whether the log still reaches
+    it with the same hash (a cheap check; ``ecociv audit verify`` walks the whole chain)."""
+
+    head_seq: int
+    last_checkpoint: Checkpoint | None
+    consistent: bool
+    problem: str | None
+
+
+def chain_status(db: Database, actor: Actor, path: Path | None) -> ChainStatus:
+    """The head of the log against the last valid checkpoint in ``path``."""
+    ensure(actor, Permission.AUDIT_READ)
+    marks = read_checkpoints(path, db.audit_keys)
+    last = max(marks.checkpoints, key=lambda c: c.at, default=None)
+    with db.reading() as session:
+        head_seq = session.scalar(select(func.max(AuditRow.seq))) or 0
+        stored = (
+            session.scalar(select(AuditRow.row_hash).where(AuditRow.seq == last.seq))
+            if last is not None and last.seq
+            else None
+        )
+    problem = marks.problem.reason if marks.problem else None
+    cut = truncation(head_seq, marks.checkpoints)
+    if cut is not None:
+        problem = cut.reason
+    elif last is not None and last.seq and stored != last.row_hash:
+        problem = f"第 {last.seq} 条与检查点不符 (entry seq={last.seq} differs from the checkpoint)"
+    return ChainStatus(head_seq, last, problem is None, problem)
+
+
+@dataclass(frozen=True, slots=True)
 class AuditFilter:
     """What an admin filters the log by; every field optional."""
 

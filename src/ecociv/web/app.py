@@ -232,6 +232,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.login_policy = (settings.login_max_failures, settings.login_lockout_minutes)
     app.state.files = FileStore(settings.var_dir / "uploads")
     app.state.readings = ReadingsStore(settings.var_dir / "readings.duckdb")
+    app.state.audit_checkpoints = settings.audit_checkpoint_file
 
     app.add_middleware(
         SessionMiddleware,
