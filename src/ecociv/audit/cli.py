@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ecociv.audit import services
-from ecociv.audit.model import BREAK_NAMES
+from ecociv.audit.model import BREAK_NAMES, BreakKind
 from ecociv.audit.rules import instant_text
 from ecociv.kernel import EcocivError
 
@@ -37,7 +37,8 @@ def verify(ctx: typer.Context) -> None:
         return
     zh, en = BREAK_NAMES[brk.kind]
     when = f" at {instant_text(brk.occurred_at)}" if brk.occurred_at else ""
-    print(f"BROKEN: audit_log row seq={brk.seq}{when}: {zh} ({en}; {brk.kind}): {brk.reason}")
+    where = "checkpoints file" if brk.kind is BreakKind.BAD_CHECKPOINT else f"row seq={brk.seq}"
+    print(f"BROKEN: audit_log {where}{when}: {zh} ({en}; {brk.kind}): {brk.reason}")
     print(f"  {result.checked} entries read up to it")
     raise typer.Exit(1)
 

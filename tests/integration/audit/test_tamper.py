@@ -219,6 +219,7 @@ def test_an_altered_checkpoint_line_is_reported(
     path.write_text(line.replace(f'"count":{head(db)}', f'"count":{head(db) - 1}'))
     code, output = run(cli_env, "verify")
     assert code == 1 and "bad_checkpoint" in output and "line 1" in output, output
+    assert "BROKEN: audit_log checkpoints file" in output and "signature" in output
 
 
 def test_checkpoints_append_and_are_posted_to_the_webhook(
