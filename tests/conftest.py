@@ -31,6 +31,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SYSTEM = Actor(username="test-setup", role=Role.ADMIN, request_id="test-setup")
 DEMO_PASSWORD = demo.DEMO_PASSWORD
 TEST_SECRET = "test-secret-key-" + "x" * 32
+#: Signs the audit entries tests write (the demo template's own entries are unkeyed, as an
+#: upgraded database's are).
+TEST_AUDIT_KEY = "test-audit-key-" + "y" * 32
 
 
 def _worker() -> str:
@@ -105,13 +108,13 @@ def db(
     if template.backend == "sqlite":
         target = tmp_path / "ecociv.db"
         shutil.copyfile(template.name, target)
-        database = Database(f"sqlite:///{target}")
+        database = Database(f"sqlite:///{target}", audit_key=TEST_AUDIT_KEY)
         yield database
         database.dispose()
     else:
         name = f"ecociv_t_{uuid.uuid4().hex[:12]}"
         pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
-        database = Database(pg_url_for(name))
+        database = Database(pg_url_for(name), audit_key=TEST_AUDIT_KEY)
         yield database
         database.dispose()
         pg_drop(name)
@@ -123,6 +126,7 @@ def settings(tmp_path: Path) -> Settings:
         env=Environment.TEST,
         var_dir=tmp_path / "var",
         secret_key=TEST_SECRET,
+        audit_key=TEST_AUDIT_KEY,
         database_url="sqlite://",
     )
 

@@ -58,6 +58,14 @@ def _settings() -> Settings:
     return get_settings()
 
 
+def _database(settings: Settings) -> Database:
+    return Database(
+        settings.database_url,
+        audit_key=settings.audit_key,
+        audit_previous_keys=settings.audit_old_keys,
+    )
+
+
 def _operator() -> Actor:
     try:
         who = getpass.getuser()
@@ -70,10 +78,12 @@ def _operator() -> Actor:
 def main(ctx: typer.Context) -> None:
     """Settings come from ECOCIV_* environment variables (see README)."""
     ctx.obj = CliContext(
-        make_db=lambda: Database(_settings().database_url),
+        make_db=lambda: _database(_settings()),
         actor=_operator(),
         make_readings=lambda: ReadingsStore(_settings().var_dir / "readings.duckdb"),
         webhook_url=lambda: _settings().warning_webhook_url,
+        audit_checkpoints=lambda: _settings().audit_checkpoint_file,
+        audit_webhook_url=lambda: _settings().audit_checkpoint_webhook_url,
     )
     ctx.call_on_close(ctx.obj.close)
 

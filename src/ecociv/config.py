@@ -54,6 +54,18 @@ class Settings(BaseSettings):
         default="",
         description="POST each new pollution-source warning as JSON to this URL (empty: none)",
     )
+    audit_key: str = Field(
+        default="", description="HMAC key of the audit chain, kept outside the database; 32+"
+    )
+    audit_previous_keys: str = Field(
+        default="", description="earlier audit keys, comma-separated, to verify older entries"
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None, description="append-only file of signed audit checkpoints"
+    )
+    audit_checkpoint_webhook_url: str = Field(
+        default="", description="POST each audit checkpoint as JSON to this URL (empty: none)"
+    )
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -69,16 +81,31 @@ class Settings(BaseSettings):
             self.secret_key = _development_secret(self.var_dir)
         elif len(self.secret_key) < 32 or self.secret_key.lower().startswith("change"):
             raise ValueError("ECOCIV_SECRET_KEY must be a random value of 32+ characters")
+        if not self.audit_key:
+            if self.env is Environment.PRODUCTION:
+                raise ValueError("ECOCIV_AUDIT_KEY must be set in production (32+ characters)")
+            self.audit_key = _development_secret(self.var_dir, "audit_key")
+        elif len(self.audit_key) < 32 or self.audit_key.lower().startswith("change"):
+            raise ValueError("ECOCIV_AUDIT_KEY must be a random value of 32+ characters")
+        if self.audit_key == self.secret_key:
+            raise ValueError("ECOCIV_AUDIT_KEY must differ from ECOCIV_SECRET_KEY")
+        if self.audit_checkpoint_file is None:
+            self.audit_checkpoint_file = self.var_dir / "audit" / "checkpoints.jsonl"
         return self
+
+    @property
+    def audit_old_keys(self) -> tuple[str, ...]:
+        """The earlier audit keys (``ECOCIV_AUDIT_PREVIOUS_KEYS``), to verify older entries."""
+        return tuple(k.strip() for k in self.audit_previous_keys.split(",") if k.strip())
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
-def _development_secret(var_dir: Path) -> str:
+def _development_secret(var_dir: Path, name: str = "secret_key") -> str:
     """A random secret made once per development install and kept in var/ (never committed)."""
-    path = var_dir / "secret_key"
+    path = var_dir / name
     if path.exists():
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)

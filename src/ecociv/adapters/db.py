@@ -2,11 +2,15 @@
 and :class:`Database`, which hands out one transaction per use case.
 
 SQLite (WAL, foreign keys on) is the embedded default; PostgreSQL runs in production.
+
+The database also carries the audit chain's key (``audit_key``), which is never stored in it:
+each session's ``info[AUDIT_KEY_INFO]`` holds it, so the audit log signs its entries without
+every caller passing the key along.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +20,9 @@ from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+#: Where a session carries the audit chain's key (``Session.info``); None: no key.
+AUDIT_KEY_INFO = "ecociv_audit_key"
 
 #: Deterministic constraint names, so migrations are the same on every database.
 NAMING_CONVENTION = {
@@ -96,6 +103,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # REPLACE deletes the old row without firing DELETE triggers unless triggers may
+            # fire from within a statement's conflict handling: the audit log's refuse it.
+            cursor.execute("PRAGMA recursive_triggers=ON")
             cursor.execute("PRAGMA busy_timeout=10000")
             if url not in ("sqlite://", "sqlite:///:memory:"):
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -111,15 +121,37 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class Database:
-    """An engine and its session factory; ``transaction()`` is one unit of work."""
+    """An engine and its session factory; ``transaction()`` is one unit of work.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    ``audit_key`` signs new audit entries; ``audit_previous_keys`` are earlier keys, kept to
+    verify the entries they signed. The composition roots pass them from the settings.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        audit_key: str | None = None,
+        audit_previous_keys: Sequence[str] = (),
+        **engine_kwargs: Any,
+    ) -> None:
         self.url = url
+        self.audit_key = audit_key or None
+        self.audit_previous_keys = tuple(audit_previous_keys)
         self.engine = make_engine(url, **engine_kwargs)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {AUDIT_KEY_INFO: self.audit_key}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._read_sessions = sessionmaker(
-            self.engine.execution_options(ecociv_read_only=True), expire_on_commit=False
+            self.engine.execution_options(ecociv_read_only=True),
+            expire_on_commit=False,
+            info=info,
         )
+
+    @property
+    def audit_keys(self) -> tuple[str, ...]:
+        """Every key an audit entry may be signed with, the current one first."""
+        current = (self.audit_key,) if self.audit_key else ()
+        return current + self.audit_previous_keys
 
     @property
     def dialect(self) -> str:

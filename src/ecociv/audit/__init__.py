@@ -1,6 +1,25 @@
-"""The audit log: every write, attributed, append-only and hash-chained."""
+"""The audit log: every write, attributed, append-only, in a keyed hash chain whose head is
+checkpointed outside the database."""
 
-from ecociv.audit.model import AuditEntry, ChainBreak
-from ecociv.audit.services import AuditFilter, list_entries, record, verify_chain
+from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
+from ecociv.audit.services import (
+    AuditFilter,
+    AuditKeyMissing,
+    list_entries,
+    record,
+    verify_chain,
+    write_checkpoint,
+)
 
-__all__ = ["AuditEntry", "AuditFilter", "ChainBreak", "list_entries", "record", "verify_chain"]
+__all__ = [
+    "AuditEntry",
+    "AuditFilter",
+    "AuditKeyMissing",
+    "BreakKind",
+    "ChainBreak",
+    "Checkpoint",
+    "list_entries",
+    "record",
+    "verify_chain",
+    "write_checkpoint",
+]

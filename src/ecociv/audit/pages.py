@@ -57,6 +57,9 @@ def audit_log(
         {
             "result": result,
             "choices": services.distinct_values(db, actor),
+            "chain": services.chain_status(
+                db, actor, getattr(request.app.state, "audit_checkpoints", None)
+            ),
             "filters": {
                 "actor_name": actor_name,
                 "action": action,

@@ -1,21 +1,34 @@
-"""Hash chain of the audit log.
+"""The audit log's chain, its keys and its checkpoints (pure: keys and instants are passed in).
 
-Each entry's ``row_hash`` is SHA-256 over its predecessor's hash and a canonical JSON
-serialisation of its own fields; the first entry links to :data:`GENESIS`. Changing any
-field of any stored row, deleting a row or re-ordering rows breaks the chain at that row.
+Two schemes, told apart by an entry's ``key_id`` (see ``docs/operations.md``, section 8):
+
+- ``key_id == ""`` — the first scheme: ``row_hash`` is SHA-256 over a canonical JSON of the
+  entry's fields and its predecessor's hash. Anyone can recompute it, so on its own it shows
+  accidents, not a forger who re-hashes.
+- otherwise — ``row_hash`` is HMAC-SHA256, with the audit key named by ``key_id``, over the
+  same fields, the scheme number and the key id. The key is never in the database, so
+  someone who holds only the database cannot make a valid entry.
+
+The first entry links to :data:`GENESIS`; the first keyed entry of an upgraded database links
+to the last unkeyed one, so its HMAC also seals everything before it. An unkeyed entry after a
+keyed one is a forgery. Cutting the tail leaves a valid shorter chain: only a signed
+:class:`Checkpoint` kept outside the database (its head sequence number and hash) shows it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ecociv.audit.model import AuditEntry, ChainBreak
+from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
 
 GENESIS = "0" * 64
+#: The number of the keyed scheme, hashed into every keyed entry and checkpoint.
+KEYED_SCHEME = 1
 
 
 def canonical_json(value: Any) -> str:
@@ -35,6 +48,52 @@ def instant_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def key_id_of(key: str) -> str:
+    """A short public name of a key (16 hex digits of a hash of it), stored with each entry
+    so verify knows which key signed it; it reveals nothing usable about the key.
+
+    Examples:
+        >>> len(key_id_of("k" * 32)), key_id_of("k" * 32) == key_id_of("k" * 32)
+        (16, True)
+        >>> key_id_of("k" * 32) != key_id_of("j" * 32)
+        True
+    """
+    return hashlib.sha256(b"ecociv audit key id\x00" + key.encode("utf-8")).hexdigest()[:16]
+
+
+def keyring(keys: Iterable[str]) -> dict[str, str]:
+    """The keys by their id."""
+    return {key_id_of(k): k for k in keys}
+
+
+def _fields(
+    seq: int,
+    prev_hash: str,
+    occurred_at: datetime,
+    actor: str,
+    actor_role: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    request_id: str,
+) -> list[Any]:
+    return [
+        seq,
+        prev_hash,
+        instant_text(occurred_at),
+        actor,
+        actor_role,
+        action,
+        entity_type,
+        entity_id,
+        before,
+        after,
+        request_id,
+    ]
+
+
 def entry_hash(
     *,
     seq: int,
@@ -48,59 +107,244 @@ def entry_hash(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     request_id: str,
+    key: str | None = None,
 ) -> str:
-    """SHA-256 (hex) of an entry and the hash of the entry before it."""
-    body = canonical_json(
-        [
-            seq,
-            prev_hash,
-            instant_text(occurred_at),
-            actor,
-            actor_role,
-            action,
-            entity_type,
-            entity_id,
-            before,
-            after,
-            request_id,
-        ]
+    """The hash (hex) an entry carries: HMAC-SHA256 with ``key``, or without a key the
+    unkeyed scheme's SHA-256."""
+    fields = _fields(
+        seq,
+        prev_hash,
+        occurred_at,
+        actor,
+        actor_role,
+        action,
+        entity_type,
+        entity_id,
+        before,
+        after,
+        request_id,
     )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    if key is None:
+        return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+    body = canonical_json([KEYED_SCHEME, key_id_of(key), *fields])
+    return hmac.new(key.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def hash_of(entry: AuditEntry) -> str:
-    """The hash an entry should carry."""
-    return entry_hash(
-        seq=entry.seq,
-        prev_hash=entry.prev_hash,
-        occurred_at=entry.occurred_at,
-        actor=entry.actor,
-        actor_role=entry.actor_role,
-        action=entry.action,
-        entity_type=entry.entity_type,
-        entity_id=entry.entity_id,
-        before=entry.before,
-        after=entry.after,
-        request_id=entry.request_id,
+def _entry_fields(entry: AuditEntry) -> list[Any]:
+    return _fields(
+        entry.seq,
+        entry.prev_hash,
+        entry.occurred_at,
+        entry.actor,
+        entry.actor_role,
+        entry.action,
+        entry.entity_type,
+        entry.entity_id,
+        entry.before,
+        entry.after,
+        entry.request_id,
     )
 
 
-def first_break(entries: Iterable[AuditEntry]) -> ChainBreak | None:
-    """Walk entries in ``seq`` order; return the first one that breaks the chain, or None."""
-    expected_prev = GENESIS
-    expected_seq = 1
-    for entry in entries:
-        if entry.seq != expected_seq:
-            return ChainBreak(entry.seq, f"序号不连续：应为 {expected_seq} (gap or reordering)")
-        if entry.prev_hash != expected_prev:
-            return ChainBreak(
-                entry.seq, "前序哈希不匹配 (prev_hash does not link to the row before)"
+def hash_of(entry: AuditEntry, key: str | None = None) -> str:
+    """The hash an entry should carry (with ``key`` for a keyed entry)."""
+    fields = _entry_fields(entry)
+    if key is None:
+        return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+    body = canonical_json([KEYED_SCHEME, entry.key_id, *fields])
+    return hmac.new(key.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _keyless_hashes(entry: AuditEntry) -> set[str]:
+    """What someone without the key could compute for an entry: plain SHA-256 of either
+    scheme's body."""
+    fields = _entry_fields(entry)
+    bodies = (fields, [KEYED_SCHEME, entry.key_id, *fields])
+    return {hashlib.sha256(canonical_json(b).encode("utf-8")).hexdigest() for b in bodies}
+
+
+def _break(entry: AuditEntry, kind: BreakKind, reason: str) -> ChainBreak:
+    return ChainBreak(entry.seq, reason, kind, entry.occurred_at)
+
+
+def check_entry(
+    entry: AuditEntry, keys: Mapping[str, str], *, keyed_before: bool
+) -> ChainBreak | None:
+    """An entry's own hash: the HMAC of a known key, or the unkeyed SHA-256 (allowed only
+    before the first keyed entry)."""
+    if not entry.key_id:
+        if keyed_before:
+            return _break(
+                entry,
+                BreakKind.UNKEYED,
+                "无密钥记录出现在有密钥记录之后 (an unkeyed entry after keyed ones: written "
+                "or rewritten without the key)",
             )
         if hash_of(entry) != entry.row_hash:
-            return ChainBreak(entry.seq, "内容与哈希不符 (row content does not match its hash)")
+            return _break(
+                entry, BreakKind.EDITED, "内容与哈希不符 (row content does not match its hash)"
+            )
+        return None
+    key = keys.get(entry.key_id)
+    if key is None:
+        return _break(
+            entry,
+            BreakKind.UNKNOWN_KEY,
+            f"由未知密钥 {entry.key_id} 签名 (signed by an unknown key {entry.key_id}: not "
+            "ECOCIV_AUDIT_KEY nor any of ECOCIV_AUDIT_PREVIOUS_KEYS)",
+        )
+    if hmac.compare_digest(hash_of(entry, key), entry.row_hash):
+        return None
+    if entry.row_hash in _keyless_hashes(entry):
+        return _break(
+            entry,
+            BreakKind.REHASHED,
+            "内容被修改并以无密钥哈希重算 (row edited and re-hashed without the key: HMAC "
+            "does not match)",
+        )
+    return _break(
+        entry,
+        BreakKind.EDITED,
+        "内容与 HMAC 不符 (row content does not match its HMAC)",
+    )
+
+
+def first_break(
+    entries: Iterable[AuditEntry],
+    keys: Mapping[str, str] | None = None,
+    checkpoints: Sequence[Checkpoint] = (),
+) -> ChainBreak | None:
+    """Walk entries in ``seq`` order; return the first one that breaks the chain, or None.
+
+    ``keys`` are the audit keys by id (:func:`keyring`); ``checkpoints`` the signed heads
+    read back from outside the database (already checked with :func:`read_checkpoint`).
+    """
+    keys = keys or {}
+    wanted: dict[int, list[Checkpoint]] = {}
+    for checkpoint in checkpoints:
+        wanted.setdefault(checkpoint.seq, []).append(checkpoint)
+    expected_prev = GENESIS
+    expected_seq = 1
+    keyed_before = False
+    for entry in entries:
+        if entry.seq > expected_seq:
+            missing = (
+                str(expected_seq)
+                if entry.seq == expected_seq + 1
+                else f"{expected_seq}–{entry.seq - 1}"
+            )
+            return _break(
+                entry,
+                BreakKind.MISSING,
+                f"序号不连续：第 {missing} 条缺失 (gap: entries {missing} were deleted)",
+            )
+        if entry.seq < expected_seq:
+            return _break(
+                entry, BreakKind.LINK, f"序号重复或乱序：应为 {expected_seq} (out of order)"
+            )
+        found = check_entry(entry, keys, keyed_before=keyed_before)
+        if found is not None:
+            return found
+        if entry.prev_hash != expected_prev:
+            return _break(
+                entry,
+                BreakKind.LINK,
+                "前序哈希不匹配：此前的记录被替换或重写 (prev_hash does not link to the row "
+                "before: an earlier entry was replaced or rewritten)",
+            )
+        for checkpoint in wanted.get(entry.seq, ()):
+            if checkpoint.row_hash != entry.row_hash:
+                return _break(
+                    entry,
+                    BreakKind.DIVERGED,
+                    f"与 {instant_text(checkpoint.at)} 的检查点不符 (differs from the "
+                    f"checkpoint of {instant_text(checkpoint.at)}: the entry was replaced)",
+                )
+        keyed_before = keyed_before or bool(entry.key_id)
         expected_prev = entry.row_hash
         expected_seq += 1
-    return None
+    return truncation(expected_seq - 1, checkpoints)
+
+
+def truncation(head_seq: int, checkpoints: Sequence[Checkpoint]) -> ChainBreak | None:
+    """The tail is cut when the log ends before the furthest head a checkpoint signed."""
+    if not checkpoints:
+        return None
+    furthest = max(checkpoints, key=lambda c: c.seq)
+    if furthest.seq <= head_seq:
+        return None
+    missing = head_seq + 1
+    return ChainBreak(
+        missing,
+        f"日志止于第 {head_seq} 条，但 {instant_text(furthest.at)} 的检查点记录到第 "
+        f"{furthest.seq} 条 (the log ends at seq={head_seq}, but the checkpoint of "
+        f"{instant_text(furthest.at)} recorded head seq={furthest.seq}: entries "
+        f"{missing}–{furthest.seq} were removed)",
+        BreakKind.TRUNCATED,
+        furthest.at,
+    )
+
+
+def _checkpoint_body(seq: int, row_hash: str, at: datetime, count: int, key_id: str) -> str:
+    return canonical_json(
+        {
+            "scheme": KEYED_SCHEME,
+            "seq": seq,
+            "row_hash": row_hash,
+            "at": instant_text(at),
+            "count": count,
+            "key_id": key_id,
+        }
+    )
+
+
+def sign_checkpoint(seq: int, row_hash: str, at: datetime, count: int, key: str) -> Checkpoint:
+    """The head of the chain signed with the audit key."""
+    key_id = key_id_of(key)
+    body = _checkpoint_body(seq, row_hash, at, count, key_id)
+    signature = hmac.new(key.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).hexdigest()
+    return Checkpoint(seq, row_hash, at.astimezone(UTC), count, key_id, signature)
+
+
+def checkpoint_record(checkpoint: Checkpoint) -> dict[str, Any]:
+    """A checkpoint as the JSON object written to the file and posted to the webhook."""
+    return {
+        "scheme": KEYED_SCHEME,
+        "seq": checkpoint.seq,
+        "row_hash": checkpoint.row_hash,
+        "at": instant_text(checkpoint.at),
+        "count": checkpoint.count,
+        "key_id": checkpoint.key_id,
+        "signature": checkpoint.signature,
+    }
+
+
+def checkpoint_line(checkpoint: Checkpoint) -> str:
+    """One line of the checkpoints file (canonical JSON, no newline)."""
+    return canonical_json(checkpoint_record(checkpoint))
+
+
+class CheckpointError(ValueError):
+    """A line of the checkpoints file that is not a valid signed checkpoint."""
+
+
+def read_checkpoint(line: str, keys: Mapping[str, str]) -> Checkpoint:
+    """Parse one line and check its signature; raise :class:`CheckpointError` if it is
+    malformed, signed by an unknown key or its signature does not match."""
+    try:
+        data = json.loads(line)
+        seq, row_hash, count = int(data["seq"]), str(data["row_hash"]), int(data["count"])
+        key_id, signature = str(data["key_id"]), str(data["signature"])
+        at = datetime.strptime(str(data["at"]), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"不是有效的检查点 (not a checkpoint: {exc})") from None
+    key = keys.get(key_id)
+    if key is None:
+        raise CheckpointError(f"由未知密钥 {key_id} 签名 (signed by an unknown key {key_id})")
+    expected = sign_checkpoint(seq, row_hash, at, count, key)
+    if not hmac.compare_digest(expected.signature, signature):
+        raise CheckpointError("签名不符 (signature does not match: the line was altered)")
+    return expected
 
 
 def changed_fields(

@@ -22,6 +22,8 @@ class AuditEntryOut(BaseModel):
     after: dict[str, Any] | None
     request_id: str
     row_hash: str
+    #: The id of the audit key whose HMAC row_hash is; "" for an entry of the unkeyed scheme.
+    key_id: str
 
 
 class AuditPageOut(BaseModel):

@@ -1,25 +1,59 @@
-"""Use cases of the audit log: record a write, list entries, verify the chain."""
+"""Use cases of the audit log: record a write, list entries, verify the chain, write and
+read signed checkpoints of its head."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ecociv.adapters.db import Database
-from ecociv.audit.model import AuditEntry, ChainBreak
-from ecociv.audit.rules import GENESIS, canonical_json, changed_fields, entry_hash, first_break
+from ecociv.adapters.db import AUDIT_KEY_INFO, Database
+from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
+from ecociv.audit.rules import (
+    GENESIS,
+    CheckpointError,
+    canonical_json,
+    changed_fields,
+    checkpoint_line,
+    checkpoint_record,
+    entry_hash,
+    first_break,
+    key_id_of,
+    keyring,
+    read_checkpoint,
+    sign_checkpoint,
+    truncation,
+)
 from ecociv.audit.tables import AuditRow
-from ecociv.kernel import Actor, Clock, Permission, SystemClock, ensure
+from ecociv.kernel import (
+    Actor,
+    Clock,
+    ConflictError,
+    Permission,
+    SystemClock,
+    ValidationError,
+    ensure,
+)
+
+log = logging.getLogger(__name__)
 
 #: Any constant: the PostgreSQL advisory lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 212_0001
+
+
+class AuditKeyMissing(RuntimeError):
+    """The chain is keyed but this process was given no audit key: an unkeyed entry after
+    keyed ones would read as a forgery, so nothing is written (a set-up error, not input)."""
 
 
 def record(
@@ -43,9 +77,14 @@ def record(
     # Round-trip through canonical JSON so what is hashed equals what is read back.
     before = json.loads(canonical_json(before))
     after = json.loads(canonical_json(after))
+    key: str | None = session.info.get(AUDIT_KEY_INFO)
     last = session.execute(
-        select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)
+        select(AuditRow.seq, AuditRow.row_hash, AuditRow.key_id)
+        .order_by(AuditRow.seq.desc())
+        .limit(1)
     ).first()
+    if key is None and last is not None and last.key_id:
+        raise AuditKeyMissing("the audit chain is keyed: set ECOCIV_AUDIT_KEY to write to it")
     seq = 1 if last is None else last.seq + 1
     prev_hash = GENESIS if last is None else last.row_hash
     occurred_at = (clock or SystemClock()).now()
@@ -63,15 +102,17 @@ def record(
         "after": after,
         "request_id": request_id,
     }
-    row_hash = entry_hash(**fields)
+    row_hash = entry_hash(**fields, key=key)
+    key_id = key_id_of(key) if key is not None else ""
     session.add(
         AuditRow(
             **{**fields, "before": canonical_json(before), "after": canonical_json(after)},
             row_hash=row_hash,
+            key_id=key_id,
         )
     )
     session.flush()
-    return AuditEntry(**fields, row_hash=row_hash)
+    return AuditEntry(**fields, row_hash=row_hash, key_id=key_id)
 
 
 def _to_entry(row: AuditRow) -> AuditEntry:
@@ -88,20 +129,63 @@ def _to_entry(row: AuditRow) -> AuditEntry:
         request_id=row.request_id,
         prev_hash=row.prev_hash,
         row_hash=row.row_hash,
+        key_id=row.key_id,
     )
 
 
 @dataclass(frozen=True, slots=True)
+class CheckpointFile:
+    """The valid checkpoints of a file and a break for its first invalid line, if any."""
+
+    checkpoints: list[Checkpoint]
+    problem: ChainBreak | None
+
+
+def read_checkpoints(path: Path | None, keys: Sequence[str]) -> CheckpointFile:
+    """Every line of the checkpoints file, each signature checked (no file: none)."""
+    if path is None or not path.exists():
+        return CheckpointFile([], None)
+    ring = keyring(keys)
+    valid: list[Checkpoint] = []
+    problem: ChainBreak | None = None
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                valid.append(read_checkpoint(line, ring))
+            except CheckpointError as exc:
+                if problem is None:
+                    problem = _bad_checkpoint(path, number, str(exc))
+    return CheckpointFile(valid, problem)
+
+
+def _bad_checkpoint(path: Path, number: int, reason: str) -> ChainBreak:
+    where = f"{path} 第 {number} 行 (line {number})"
+    return ChainBreak(0, f"{where}: {reason}", BreakKind.BAD_CHECKPOINT)
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyResult:
-    """How many entries were checked and the first break, if any."""
+    """How many entries were checked, the first break if any, and what was compared."""
 
     checked: int
     first_break: ChainBreak | None
+    keyed: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    checkpoints: int = 0
+    last_checkpoint: Checkpoint | None = None
 
 
-def verify_chain(db: Database, *, batch: int = 5000) -> VerifyResult:
-    """Walk the whole log in order and report the first entry whose chain breaks."""
-    checked = 0
+def verify_chain(
+    db: Database, *, checkpoints_path: Path | None = None, batch: int = 5000
+) -> VerifyResult:
+    """Walk the whole log in order with the database's audit keys, compare it with the
+    signed checkpoints in ``checkpoints_path`` (if given), and report the first break."""
+    marks = read_checkpoints(checkpoints_path, db.audit_keys)
+    checked = keyed = 0
+    head: AuditEntry | None = None
     with db.reading() as session:
         result = session.execute(
             select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
@@ -109,15 +193,128 @@ def verify_chain(db: Database, *, batch: int = 5000) -> VerifyResult:
         try:
 
             def entries() -> Iterator[AuditEntry]:
-                nonlocal checked
+                nonlocal checked, keyed, head
                 for row in result.scalars():
                     checked += 1
-                    yield _to_entry(row)
+                    head = _to_entry(row)
+                    keyed += bool(head.key_id)
+                    yield head
 
-            found = first_break(entries())
+            found = first_break(entries(), keyring(db.audit_keys), marks.checkpoints)
         finally:
             result.close()  # a break stops early: release the server-side cursor
-    return VerifyResult(checked=checked, first_break=found)
+    return VerifyResult(
+        checked=checked,
+        first_break=found or marks.problem,
+        keyed=keyed,
+        head_seq=head.seq if head else 0,
+        head_hash=head.row_hash if head else GENESIS,
+        checkpoints=len(marks.checkpoints),
+        last_checkpoint=max(marks.checkpoints, key=lambda c: c.at, default=None),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointResult:
+    """The checkpoint written, and whether posting it failed (the file has it regardless)."""
+
+    checkpoint: Checkpoint
+    posted: bool
+    post_error: str | None = None
+
+
+def write_checkpoint(
+    db: Database,
+    path: Path,
+    *,
+    webhook_url: str = "",
+    clock: Clock | None = None,
+    timeout_s: float = 5.0,
+) -> CheckpointResult:
+    """Sign the chain's head with the audit key and append it to the checkpoints file (then
+    post it to ``webhook_url``, if set). Refuses, writing nothing, when the head is behind or
+    differs from the last checkpoint already in the file: that is a cut or rewritten tail."""
+    if db.audit_key is None:
+        raise ValidationError(
+            "没有审计密钥 (no audit key: set ECOCIV_AUDIT_KEY)", field="audit_key"
+        )
+    marks = read_checkpoints(path, db.audit_keys)
+    with db.reading() as session:
+        last = session.execute(
+            select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)
+        ).first()
+        count = session.scalar(select(func.count()).select_from(AuditRow)) or 0
+        head_seq, head_hash = (last.seq, last.row_hash) if last else (0, GENESIS)
+        cut = truncation(head_seq, marks.checkpoints)
+        if cut is not None:
+            raise ConflictError(cut.reason)
+        for mark in marks.checkpoints:
+            if mark.seq == 0:
+                continue
+            stored = session.scalar(select(AuditRow.row_hash).where(AuditRow.seq == mark.seq))
+            if stored != mark.row_hash:
+                raise ConflictError(
+                    f"第 {mark.seq} 条与已有检查点不符 (entry seq={mark.seq} differs from the "
+                    "checkpoint already written)"
+                )
+    at = (clock or SystemClock()).now()
+    checkpoint = sign_checkpoint(head_seq, head_hash, at, count, db.audit_key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(checkpoint_line(checkpoint) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    if not webhook_url:
+        return CheckpointResult(checkpoint, posted=False)
+    error = _post_json(webhook_url, {"audit_checkpoint": checkpoint_record(checkpoint)}, timeout_s)
+    return CheckpointResult(checkpoint, posted=error is None, post_error=error)
+
+
+def _post_json(url: str, payload: dict[str, Any], timeout_s: float) -> str | None:
+    """POST JSON; the error as text, or None when it was accepted."""
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(  # noqa: S310 - the URL is an operator setting
+        url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
+            response.read()
+    except Exception as exc:  # noqa: BLE001 - reported to the operator, never raised
+        log.warning("audit checkpoint webhook %s failed: %s", url, exc)
+        return str(exc)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStatus:
+    """What the log page shows: the last signed checkpoint and whether the log still reaches
+    it with the same hash (a cheap check; ``ecociv audit verify`` walks the whole chain)."""
+
+    head_seq: int
+    last_checkpoint: Checkpoint | None
+    consistent: bool
+    problem: str | None
+
+
+def chain_status(db: Database, actor: Actor, path: Path | None) -> ChainStatus:
+    """The head of the log against the last valid checkpoint in ``path``."""
+    ensure(actor, Permission.AUDIT_READ)
+    marks = read_checkpoints(path, db.audit_keys)
+    last = max(marks.checkpoints, key=lambda c: c.at, default=None)
+    with db.reading() as session:
+        head_seq = session.scalar(select(func.max(AuditRow.seq))) or 0
+        stored = (
+            session.scalar(select(AuditRow.row_hash).where(AuditRow.seq == last.seq))
+            if last is not None and last.seq
+            else None
+        )
+    problem = marks.problem.reason if marks.problem else None
+    cut = truncation(head_seq, marks.checkpoints)
+    if cut is not None:
+        problem = cut.reason
+    elif last is not None and last.seq and stored != last.row_hash:
+        problem = f"第 {last.seq} 条与检查点不符 (entry seq={last.seq} differs from the checkpoint)"
+    return ChainStatus(head_seq, last, problem is None, problem)
 
 
 @dataclass(frozen=True, slots=True)

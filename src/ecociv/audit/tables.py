@@ -1,4 +1,5 @@
-"""The audit_log table (append-only: triggers refuse UPDATE and DELETE)."""
+"""The audit_log table (append-only: triggers refuse UPDATE, DELETE, REPLACE and an insert
+that is not after the last entry)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ class AuditRow(Base):
     request_id: Mapped[str] = mapped_column(String(64), nullable=False)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: The id of the key whose HMAC ``row_hash`` is; "" for an unkeyed (SHA-256) entry.
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False, server_default="")
 
     __table_args__ = (
         Index("ix_audit_log_entity", "entity_type", "entity_id"),

@@ -19,6 +19,9 @@ class CliContext:
     make_readings: Callable[[], Any] | None = None
     #: Where new warnings are posted (the ``warning_webhook_url`` setting; "" for nowhere).
     webhook_url: Callable[[], str] = lambda: ""
+    #: The audit checkpoints file and where each checkpoint is posted ("" for nowhere).
+    audit_checkpoints: Callable[[], Any] = lambda: None
+    audit_webhook_url: Callable[[], str] = lambda: ""
     _db: Any = field(default=None, repr=False)
 
     def close(self) -> None:

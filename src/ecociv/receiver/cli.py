@@ -40,8 +40,9 @@ async def _serve(
     database_url: str,
     process_seconds: float,
     webhook_url: str = "",
+    audit_key: str | None = None,
 ) -> None:
-    db = Database(database_url)
+    db = Database(database_url, audit_key=audit_key)
     store = ReadingsStore(var_dir / "readings.duckdb")
     notify = sources.WebhookNotifier(webhook_url) if webhook_url else None
     receiver = Receiver(
@@ -82,6 +83,7 @@ def receiver(
             settings.database_url,
             settings.receiver_process_seconds,
             settings.warning_webhook_url,
+            audit_key=settings.audit_key,
         )
     )
 

@@ -216,7 +216,11 @@ def _make_renderer(settings: Settings) -> Any:
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Build the application. Tests pass their own settings and database."""
     settings = settings or get_settings()
-    db = db or Database(settings.database_url)
+    db = db or Database(
+        settings.database_url,
+        audit_key=settings.audit_key,
+        audit_previous_keys=settings.audit_old_keys,
+    )
     app = FastAPI(
         title="ecociv API",
         version=__version__,
@@ -233,6 +237,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.login_policy = (settings.login_max_failures, settings.login_lockout_minutes)
     app.state.files = FileStore(settings.var_dir / "uploads")
     app.state.readings = ReadingsStore(settings.var_dir / "readings.duckdb")
+    app.state.audit_checkpoints = settings.audit_checkpoint_file
 
     app.add_middleware(
         SessionMiddleware,

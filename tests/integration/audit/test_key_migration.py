@@ -1,0 +1,73 @@
+"""Migration 0013 (the audit key column and the insert-order trigger) on an upgraded
+database: unkeyed entries written before it stay verifiable, keyed ones follow, and it is
+undone only while no entry is keyed, leaving the log append-only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from ecociv.adapters import migrate
+from ecociv.adapters.db import Database
+from ecociv.audit import record, verify_chain
+from ecociv.kernel import Actor, Role
+from tests.conftest import BACKENDS, TEST_AUDIT_KEY, pg_create_empty, pg_drop
+
+ACTOR = Actor("test-setup", Role.ADMIN, request_id="migration-test")
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgraded.db'}"
+        return
+    name, made = pg_create_empty()
+    yield made
+    pg_drop(name)
+
+
+def append(db: Database, n: int) -> None:
+    for i in range(n):
+        with db.transaction() as session:
+            record(session, ACTOR, "enterprise.update", "enterprise", i, {"a": 0}, {"a": i})
+
+
+def test_an_upgraded_log_verifies_and_a_keyed_log_is_not_downgraded(url: str) -> None:
+    migrate.upgrade(url)
+    keyless = Database(url)
+    append(keyless, 3)  # as a database before the key: unkeyed entries
+    keyless.dispose()
+    migrate.downgrade(url, "0010")
+    migrate.upgrade(url)
+    db = Database(url, audit_key=TEST_AUDIT_KEY)
+    try:
+        append(db, 2)
+        result = verify_chain(db)
+        assert result.first_break is None and (result.checked, result.keyed) == (5, 2)
+        with pytest.raises(RuntimeError, match="2 audit entries are keyed"):
+            migrate.downgrade(url, "0010")
+        assert verify_chain(db).first_break is None
+    finally:
+        db.dispose()
+
+
+def test_after_undoing_0013_the_log_still_refuses_update_and_delete(url: str) -> None:
+    migrate.upgrade(url)
+    keyless = Database(url)
+    append(keyless, 2)
+    keyless.dispose()
+    migrate.downgrade(url, "0010")
+    db = Database(url)
+    try:
+        for statement in (
+            "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
+            "DELETE FROM audit_log WHERE seq = 1",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
+                conn.execute(text(statement))
+    finally:
+        db.dispose()
