@@ -216,6 +216,14 @@ class Receiver:
         assert self._server is not None
         return int(self._server.sockets[0].getsockname()[1])
 
+    @property
+    def open_connections(self) -> int:
+        return self._book.total
+
+    @property
+    def unauthenticated_connections(self) -> int:
+        return self._book.unauthenticated
+
     async def stop(self) -> None:
         """Stop listening, commit what is pending and process everything logged."""
         self._stopping = True
