@@ -200,7 +200,13 @@ def demo_traffic(
     )
 
     async def run() -> SimResult:
-        receiver = Receiver(SourcesBackend(db, store), FrameLog(folder), process_interval=0.2)
+        receiver = Receiver(
+            SourcesBackend(db, store),
+            FrameLog(folder),
+            process_interval=0.2,
+            # every synthetic device connects from loopback at once
+            limits=ConnectionLimits(per_address=1000, unauthenticated=1000, total=2000),
+        )
         await receiver.start("127.0.0.1", 0)
         plain = Faults(crc_error_rate=0.03, split_rate=0.2, exceed_rate=0.04)
         results = await asyncio.gather(
