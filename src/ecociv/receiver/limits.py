@@ -243,16 +243,17 @@ class RateLimitFilter(logging.Filter):
             bucket[2] = 0
         return True
 
-    def flush(self, logger: logging.Logger) -> int:
+    def flush(self, logger: logging.Logger, *, final: bool = False) -> int:
         """Log one "suppressed K similar lines" line for each kind whose bucket has refilled
-        since lines were dropped; return how many lines that was."""
+        since lines were dropped (with ``final``, for every kind with dropped lines: the
+        process is stopping); return how many lines that was."""
         now = self.clock()
         written = 0
         for (name, level, message), bucket in list(self._buckets.items()):
             if not bucket[2]:
                 continue
             self._refill(bucket, now)
-            if bucket[0] < 1:
+            if bucket[0] < 1 and not final:
                 continue
             count, bucket[2] = int(bucket[2]), 0
             logger.log(

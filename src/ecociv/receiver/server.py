@@ -241,7 +241,7 @@ class Receiver:
                 await self._processor
         await self.process_once()
         self.log.close()
-        self.log_filter.flush(log)
+        self.log_filter.flush(log, final=True)
         for name in LIMITED_LOGGERS:
             logging.getLogger(name).removeFilter(self.log_filter)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,7 +22,7 @@ from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel.clock import SHANGHAI
 from ecociv.receiver.backend import SourcesBackend
 from ecociv.receiver.cli import demo_devices
-from ecociv.receiver.limits import ConnectionLimits, UnregisteredBudget
+from ecociv.receiver.limits import ConnectionLimits, RateLimitFilter, UnregisteredBudget
 from ecociv.receiver.server import Receiver, run_async
 from ecociv.receiver.simulator import Faults, SimDevice, hourly_values, upload_frame
 from ecociv.sources import UNREGISTERED_OTHERS, UnregisteredRetention
@@ -259,3 +260,34 @@ def test_a_flood_of_invented_mns_stays_within_its_storage_budget(setup: Setup) -
     with db.reading() as session:
         others = session.get(DeviceActivityRow, UNREGISTERED_OTHERS)
     assert others is not None and others.frames_refused_auth > 0
+
+
+def test_the_receiver_log_limit_suppresses_repeated_refusals(
+    setup: Setup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ten refused connections write two lines (the limit), then one line that says how many
+    were suppressed when the receiver stops."""
+
+    async def scenario() -> Receiver:
+        receiver = _receiver(
+            setup,
+            ConnectionLimits(per_address=1, unauthenticated=50, total=100),
+            log_filter=RateLimitFilter(2, 3600.0),
+        )
+        await receiver.start("127.0.0.1", 0)
+        _reader, held = await connect(receiver.port, "127.0.0.4")
+        for _ in range(10):
+            reader, writer = await connect(receiver.port, "127.0.0.4")
+            assert await closed_by_server(reader)
+            await close(writer)
+        await close(held)
+        await receiver.stop()
+        return receiver
+
+    with caplog.at_level(logging.WARNING, logger="ecociv.receiver"):
+        receiver = run_async(scenario)
+    assert receiver.stats.closed["refused_address"] == 10
+    lines = [r.getMessage() for r in caplog.records if r.name == "ecociv.receiver"]
+    assert len([m for m in lines if "closed at once" in m and "suppressed" not in m]) == 2
+    assert any(m.startswith("suppressed 8 similar lines") for m in lines)
+    assert not logging.getLogger("ecociv.receiver").filters  # removed when it stopped

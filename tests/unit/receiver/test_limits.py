@@ -120,8 +120,13 @@ def test_the_log_limit_reports_suppressed_lines_of_a_kind_gone_quiet(
         now[0] = 10.0
         assert limiter.flush(logger) == 1
         assert limiter.flush(logger) == 0  # reported once
+        limiter.filter(_record("too many open files %s", 5))
+        limiter.filter(_record("too many open files %s", 6))  # dropped: the bucket is empty
+        assert limiter.flush(logger) == 0
+        assert limiter.flush(logger, final=True) == 1  # stopping: reported anyway
     assert [r.getMessage() for r in caplog.records] == [
-        "suppressed 4 similar lines of ecociv.receiver: too many open files %s"
+        "suppressed 4 similar lines of ecociv.receiver: too many open files %s",
+        "suppressed 1 similar lines of ecociv.receiver: too many open files %s",
     ]
 
 
