@@ -264,9 +264,10 @@ class Receiver:
         return True
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._stopping or not self._admit(writer):
-            if self._stopping:
-                writer.close()
+        if self._stopping:
+            writer.close()
+            return
+        if not self._admit(writer):
             return
         task = asyncio.current_task()
         if task is not None:
