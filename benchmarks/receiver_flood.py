@@ -149,6 +149,9 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=1000)
     parser.add_argument("--max-unauthenticated", type=int, default=500)
     parser.add_argument("--max-per-address", type=int, default=20)
+    parser.add_argument(
+        "--fd-limit", type=int, default=0, help="the receiver's hard RLIMIT_NOFILE (0: inherit)"
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     with contextlib.suppress(ValueError, OSError):
@@ -178,11 +181,17 @@ def main() -> None:
         log_path = Path(folder) / "receiver.log"
         db_files = (db_path, Path(f"{db_path}-wal"))
         with open(log_path, "wb") as log_file:
+            limit = args.fd_limit
+
+            def low_limit() -> None:  # in the child: a small soft and hard descriptor limit
+                resource.setrlimit(resource.RLIMIT_NOFILE, (min(64, limit), limit))
+
             receiver = subprocess.Popen(
                 [sys.executable, "-m", "ecociv", "receiver"],
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
+                preexec_fn=low_limit if limit else None,  # noqa: PLW1509
             )
             try:
                 deadline = time.monotonic() + PATIENCE
@@ -235,7 +244,7 @@ def main() -> None:
           f"refused frames counted {total_counted:,}")  # fmt: skip
     warnings = [line for line in output if "WARNING" in line or "ERROR" in line]
     print(f"receiver log: {len(output)} lines ({len(warnings)} warnings/errors)")
-    for line in output[-3:]:
+    for line in [output[0], *output[-3:]]:
         print(f"  | {line[:200]}")
 
 

@@ -119,12 +119,19 @@ class ConnectionBook(Generic[C]):
             del self._per_address[address]
 
 
-def connection_cap(wanted: int, fd_soft_limit: int | None) -> int:
-    """The total connection cap kept below the descriptor limit (with :data:`FD_RESERVE`
-    descriptors to spare), so the receiver's own files never fail with EMFILE."""
+def descriptor_budget(wanted: int, backlog: int, fd_soft_limit: int | None) -> tuple[int, int]:
+    """The total connection cap and the listen backlog that fit the descriptor limit.
+
+    Besides the connections it keeps, the receiver holds :data:`FD_RESERVE` descriptors of
+    its own, and asyncio accepts up to ``backlog`` connections at a time before the refused
+    ones are closed. So the backlog takes at most a quarter of what is left after the
+    reserve (at least 16) and the total cap the rest: the receiver's own files never fail
+    with EMFILE."""
     if fd_soft_limit is None:
-        return wanted
-    return max(1, min(wanted, fd_soft_limit - FD_RESERVE))
+        return wanted, backlog
+    headroom = max(2, fd_soft_limit - FD_RESERVE)
+    backlog = min(backlog, max(16, headroom // 4))
+    return max(2, min(wanted, headroom - backlog)), backlog
 
 
 def raise_fd_limit() -> int | None:

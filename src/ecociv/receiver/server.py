@@ -50,7 +50,7 @@ from ecociv.receiver.limits import (
     RateLimitFilter,
     UnregisteredBudget,
     UnregisteredTally,
-    connection_cap,
+    descriptor_budget,
     raise_fd_limit,
 )
 from ecociv.standards import hj212
@@ -163,6 +163,7 @@ class Receiver:
         self.unregistered = unregistered or UnregisteredBudget()
         self.log_filter = log_filter or RateLimitFilter()
         self.fd_limit: int | None = None
+        self.backlog = BACKLOG
         self._book: ConnectionBook[asyncio.StreamWriter] = ConnectionBook(self.limits)
         self._tally = UnregisteredTally(self.unregistered)
         self._auth: OrderedDict[tuple[str, str], tuple[DeviceIdentity | None, datetime]] = (
@@ -189,7 +190,7 @@ class Receiver:
         """Raise the descriptor limit (and keep the total cap below it), install the log
         rate limit, replay what the log holds beyond its checkpoint, then listen."""
         self.fd_limit = raise_fd_limit()
-        total = connection_cap(self.limits.total, self.fd_limit)
+        total, self.backlog = descriptor_budget(self.limits.total, BACKLOG, self.fd_limit)
         if total != self.limits.total:
             log.warning(
                 "total connection cap lowered from %d to %d (descriptor limit %s)",
@@ -200,14 +201,14 @@ class Receiver:
             self.limits = ConnectionLimits(
                 idle_seconds=self.limits.idle_seconds,
                 per_address=self.limits.per_address,
-                unauthenticated=min(self.limits.unauthenticated, max(1, total - 1)),
-                total=max(2, total),
+                unauthenticated=min(self.limits.unauthenticated, total - 1),
+                total=total,
             )
             self._book = ConnectionBook(self.limits)
         for name in LIMITED_LOGGERS:
             logging.getLogger(name).addFilter(self.log_filter)
         await self.process_once()
-        self._server = await asyncio.start_server(self._serve, host, port, backlog=BACKLOG)
+        self._server = await asyncio.start_server(self._serve, host, port, backlog=self.backlog)
         self._processor = asyncio.create_task(self._process_loop())
         return self._server
 

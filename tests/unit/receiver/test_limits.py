@@ -17,7 +17,7 @@ from ecociv.receiver.limits import (
     RateLimitFilter,
     UnregisteredBudget,
     UnregisteredTally,
-    connection_cap,
+    descriptor_budget,
 )
 from ecociv.sources import UNREGISTERED_OTHERS
 
@@ -74,11 +74,18 @@ def test_limits_keep_room_for_authenticated_connections() -> None:
         ConnectionLimits(idle_seconds=0)
 
 
-def test_the_total_cap_stays_below_the_descriptor_limit() -> None:
-    assert connection_cap(5000, None) == 5000
-    assert connection_cap(5000, 5000 + FD_RESERVE) == 5000  # at: unchanged
-    assert connection_cap(5000, 5000 + FD_RESERVE - 1) == 4999  # below: lowered
-    assert connection_cap(5000, 1024) == 1024 - FD_RESERVE
+def test_the_total_cap_and_the_accept_backlog_stay_below_the_descriptor_limit() -> None:
+    assert descriptor_budget(5000, 4096, None) == (5000, 4096)
+    assert descriptor_budget(5000, 4096, 1_048_576) == (5000, 4096)
+    full = FD_RESERVE + 4 * 4096  # the backlog takes at most a quarter of the headroom
+    assert descriptor_budget(5000, 4096, full)[1] == 4096  # at
+    assert descriptor_budget(5000, 4096, full - 4)[1] == 4095  # below
+    assert descriptor_budget(5000, 4096, full + 4)[1] == 4096  # above: the wanted backlog
+    for limit in (96, 256, 1024, 4096, 8192, full, 65536):
+        total, backlog = descriptor_budget(5000, 4096, limit)
+        assert total + backlog + FD_RESERVE <= max(limit, FD_RESERVE + 18)
+        assert 2 <= total <= 5000 and 16 <= backlog <= 4096
+    assert descriptor_budget(5000, 4096, 256) == (144, 48)
 
 
 def test_one_round_names_at_most_the_budget_of_unregistered_mns_and_samples_within_it() -> None:
