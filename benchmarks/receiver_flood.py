@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--max-connections", type=int, default=1000)
     parser.add_argument("--max-unauthenticated", type=int, default=500)
     parser.add_argument("--max-per-address", type=int, default=20)
+    parser.add_argument("--show-log", action="store_true", help="print every log line")
     parser.add_argument(
         "--fd-limit", type=int, default=0, help="the receiver's hard RLIMIT_NOFILE (0: inherit)"
     )
@@ -244,7 +245,7 @@ def main() -> None:
           f"refused frames counted {total_counted:,}")  # fmt: skip
     warnings = [line for line in output if "WARNING" in line or "ERROR" in line]
     print(f"receiver log: {len(output)} lines ({len(warnings)} warnings/errors)")
-    for line in [output[0], *output[-3:]]:
+    for line in output if args.show_log else [output[0], *output[-3:]]:
         print(f"  | {line[:200]}")
 
 
