@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     default_locale: str = "zh_CN"
     log_level: str = "info"
-    receiver_host: str = Field(default="0.0.0.0", description="HJ 212 receiver address")  # noqa: S104
+    receiver_host: str = Field(
+        default="127.0.0.1", description="HJ 212 receiver address (set 0.0.0.0 to serve devices)"
+    )
     receiver_port: int = Field(default=9212, description="HJ 212 receiver TCP port")
     receiver_process_seconds: float = Field(
         default=0.5, description="how often logged frames are moved into the readings store"
@@ -49,6 +51,33 @@ class Settings(BaseSettings):
         ge=1,
         le=1024,
         description="largest request body (an uploaded file) in MB; larger ones get 413",
+    )
+    receiver_idle_seconds: float = Field(
+        default=600.0, gt=0, description="close a receiver connection silent this long"
+    )
+    receiver_max_connections: int = Field(
+        default=5000, ge=2, description="open receiver connections in all"
+    )
+    receiver_max_unauthenticated: int = Field(
+        default=1000, ge=1, description="receiver connections without an authenticated frame"
+    )
+    receiver_max_per_address: int = Field(
+        default=20, ge=1, description="unauthenticated receiver connections per address"
+    )
+    receiver_unregistered_mns: int = Field(
+        default=200, ge=1, description="unregistered MNs whose counters are kept by name"
+    )
+    receiver_unregistered_frames: int = Field(
+        default=1000, ge=1, description="refused frames of unregistered MNs kept in all"
+    )
+    receiver_unregistered_frames_per_mn: int = Field(
+        default=5, ge=1, description="refused frames kept per unregistered MN"
+    )
+    receiver_log_lines: int = Field(
+        default=20, ge=1, description="receiver log lines of one kind per log interval"
+    )
+    receiver_log_interval_seconds: float = Field(
+        default=60.0, gt=0, description="the receiver's log rate-limit interval"
     )
     warning_webhook_url: str = Field(
         default="",
@@ -73,6 +102,10 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.var_dir / 'ecociv.db').as_posix()}"
         if self.cookie_secure is None:
             self.cookie_secure = self.env is Environment.PRODUCTION
+        if self.receiver_max_unauthenticated >= self.receiver_max_connections:
+            raise ValueError(
+                "ECOCIV_RECEIVER_MAX_UNAUTHENTICATED must be below ECOCIV_RECEIVER_MAX_CONNECTIONS"
+            )
         if self.default_locale not in ("zh_CN", "en"):
             raise ValueError("ECOCIV_DEFAULT_LOCALE must be zh_CN or en")
         if not self.secret_key:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from ecociv.kernel import utc_now
 from ecociv.sources import services
-from ecociv.sources.model import DeviceFrame, FrameValue, RefusedFrame
+from ecociv.sources.model import DeviceFrame, FrameValue, RefusedFrame, UnregisteredRetention
 from ecociv.sources.services import ingest
 from tests.conftest import KECHENG, csrf_of, demo_enterprise, sign_in
 from tests.e2e.test_sources_api import _setup
@@ -84,17 +84,66 @@ def test_the_device_page_shows_counters_and_the_frames_it_refused(client: TestCl
 def test_refused_frames_keep_the_latest_per_device(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A registered device keeps its latest ``REFUSED_KEPT_PER_MN`` refused frames; an
+    unregistered MN keeps ``frames_per_mn`` of its retention budget."""
+    d, _ = _setup(client)
     db = client.app.state.db  # type: ignore[attr-defined]
     monkeypatch.setattr(ingest, "REFUSED_KEPT_PER_MN", 3)
     now = utc_now()
-    frames = [
-        RefusedFrame("NOISY", "bad_format", now + timedelta(seconds=i), f"#{i}") for i in range(5)
-    ]
-    assert services.record_refused_frames(db, frames) == 5
-    services.record_device_activity(db, "NOISY", {"frames_bad_format": 5}, now)
+    for mn in (d["mn"], "NOISY"):
+        frames = [
+            RefusedFrame(mn, "bad_format", now + timedelta(seconds=i), f"#{i}") for i in range(5)
+        ]
+        services.record_refused_frames(db, frames, retention=UnregisteredRetention(frames_per_mn=2))
+        services.record_device_activity(db, mn, {"frames_bad_format": 5}, now)
     sign_in(client, "cityoffice")
-    kept = client.get("/api/v1/sources/devices/NOISY").json()["refused_frames"]
-    assert [f["raw"] for f in kept] == ["#4", "#3", "#2"]
+    kept = client.get(f"/api/v1/sources/devices/{d['mn']}").json()
+    assert [f["raw"] for f in kept["refused_frames"]] == ["#4", "#3", "#2"]
+    assert kept["refused_total"] == 3
+    noisy = client.get("/api/v1/sources/devices/NOISY").json()
+    assert [f["raw"] for f in noisy["refused_frames"]] == ["#4", "#3"]
+
+
+def test_refused_frames_and_unregistered_mns_are_listed_a_page_at_a_time(
+    client: TestClient,
+) -> None:
+    """Pagination: the device page and its API list refused frames a page at a time, with
+    the total; ``/sources`` lists unregistered MNs 50 to a page; a page size over 500 or a
+    page number out of range is a 422, not a 500."""
+    d, _ = _setup(client)
+    db = client.app.state.db  # type: ignore[attr-defined]
+    now = utc_now()
+    frames = [
+        RefusedFrame(d["mn"], "bad_crc", now + timedelta(seconds=i), f"#{i}") for i in range(120)
+    ]
+    assert services.record_refused_frames(db, frames) == 120
+    services.record_activity(
+        db, {f"STRANGER{i:04d}": {"frames_refused_auth": 1} for i in range(60)}, {}, now
+    )
+    sign_in(client, "cityoffice")
+    second = client.get(f"/api/v1/sources/devices/{d['mn']}?page=2&page_size=50").json()
+    assert second["refused_total"] == 120 and second["page"] == 2
+    assert [f["raw"] for f in second["refused_frames"]][:2] == ["#69", "#68"]
+    assert len(second["refused_frames"]) == 50
+    assert client.get(f"/api/v1/sources/devices/{d['mn']}?page_size=501").status_code == 422
+    assert client.get(f"/api/v1/sources/devices/{d['mn']}?page=0").status_code == 422
+    assert client.get(f"/api/v1/sources/devices/{d['mn']}?page={2**64}").status_code == 422
+
+    page = client.get(f"/sources/devices/{d['mn']}?page=3")
+    assert page.status_code == 200 and 'id="refused-pager"' in page.text
+    table = page.text.split('id="refused-frames"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr data-reason=") == 20  # 120 = 50 + 50 + 20
+    assert "?page=2" in page.text and "?page=4" not in page.text
+
+    overview = client.get("/sources")
+    strangers = overview.text.split('id="strangers"', 1)[1].split("</section>", 1)[0]
+    assert strangers.count("<tr data-mn=") == 50 and "?page=2#strangers" in strangers
+    rest = client.get("/sources?page=2").text.split('id="strangers"', 1)[1]
+    assert rest.split("</section>", 1)[0].count("<tr data-mn=") == 10
+    devices = client.get("/api/v1/sources/devices?include_unregistered=true&page_size=7")
+    assert devices.status_code == 200 and len(devices.json()) == 7
+    assert int(devices.headers["X-Total-Count"]) >= 60
+    assert client.get("/sources?page=0").status_code == 422
 
 
 def test_the_live_feed_gives_real_time_values_against_the_hourly_limit(

@@ -70,17 +70,22 @@ class SourcesBackend:
         *,
         evaluate: bool = True,
         notify: Callable[[dict[str, Any]], None] | None = None,
+        retention: sources.UnregisteredRetention | None = None,
     ) -> None:
         self.db = db
         self.store = store
         self.evaluate = evaluate
         self.notify = notify
+        self.retention = retention or sources.UnregisteredRetention()
 
     def authenticate(self, mn: str, password: str) -> DeviceIdentity | None:
         found = sources.authenticate_device(self.db, mn, password)
         if found is None:
             return None
         return DeviceIdentity(found.mn, found.crc_policy.value, found.active)
+
+    def is_registered(self, mn: str) -> bool:
+        return sources.is_registered(self.db, mn)
 
     def process(
         self,
@@ -92,11 +97,19 @@ class SourcesBackend:
         frames = frames_of(records)
         if frames:
             sources.store_frames(self.db, self.store, frames)
-        sources.record_refused_frames(self.db, refused_of(records))
-        for mn, counter in counts.items():
-            deltas = {RECORDED[k]: n for k, n in counter.items() if k in RECORDED and n}
-            if mn and deltas:
-                sources.record_device_activity(self.db, mn, deltas, last_seen.get(mn, now))
+        sources.record_refused_frames(self.db, refused_of(records), retention=self.retention)
+        deltas = {
+            mn: {RECORDED[k]: n for k, n in counter.items() if k in RECORDED and n}
+            for mn, counter in counts.items()
+            if mn
+        }
+        sources.record_activity(
+            self.db,
+            {mn: d for mn, d in deltas.items() if d},
+            last_seen,
+            now,
+            retention=self.retention,
+        )
         if self.evaluate:
             for mn in sorted({f.mn for f in frames}):  # one device at a time, in order
                 try:

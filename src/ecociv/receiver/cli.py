@@ -17,9 +17,10 @@ from ecociv import sources
 from ecociv.adapters.db import Database
 from ecociv.adapters.framelog import FrameLog
 from ecociv.adapters.readings import ReadingsStore
-from ecociv.config import get_settings
+from ecociv.config import Settings, get_settings
 from ecociv.kernel.clock import SHANGHAI as BEIJING
 from ecociv.receiver.backend import SourcesBackend
+from ecociv.receiver.limits import ConnectionLimits, RateLimitFilter, UnregisteredBudget
 from ecociv.receiver.server import Receiver, run_async
 from ecociv.receiver.simulator import Faults, SimDevice, SimResult, play
 
@@ -33,25 +34,55 @@ def demo_devices() -> list[SimDevice]:
     ]
 
 
-async def _serve(
-    host: str,
-    port: int,
-    var_dir: Path,
-    database_url: str,
-    process_seconds: float,
-    webhook_url: str = "",
-    audit_key: str | None = None,
-) -> None:
-    db = Database(database_url, audit_key=audit_key)
-    store = ReadingsStore(var_dir / "readings.duckdb")
-    notify = sources.WebhookNotifier(webhook_url) if webhook_url else None
-    receiver = Receiver(
-        SourcesBackend(db, store, notify=notify),
-        FrameLog(var_dir / "frames"),
-        process_interval=process_seconds,
+def build_receiver(settings: Settings, db: Database, store: ReadingsStore) -> Receiver:
+    """The receiver with the limits of the settings (``ECOCIV_RECEIVER_*``)."""
+    notify = (
+        sources.WebhookNotifier(settings.warning_webhook_url)
+        if settings.warning_webhook_url
+        else None
     )
+    retention = sources.UnregisteredRetention(
+        mns=settings.receiver_unregistered_mns,
+        frames_per_mn=settings.receiver_unregistered_frames_per_mn,
+        frames=settings.receiver_unregistered_frames,
+    )
+    return Receiver(
+        SourcesBackend(db, store, notify=notify, retention=retention),
+        FrameLog(settings.var_dir / "frames"),
+        process_interval=settings.receiver_process_seconds,
+        limits=ConnectionLimits(
+            idle_seconds=settings.receiver_idle_seconds,
+            per_address=settings.receiver_max_per_address,
+            unauthenticated=settings.receiver_max_unauthenticated,
+            total=settings.receiver_max_connections,
+        ),
+        unregistered=UnregisteredBudget(
+            mns=settings.receiver_unregistered_mns,
+            samples_per_mn=settings.receiver_unregistered_frames_per_mn,
+            samples=min(100, settings.receiver_unregistered_frames),
+        ),
+        log_filter=RateLimitFilter(
+            settings.receiver_log_lines, settings.receiver_log_interval_seconds
+        ),
+    )
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    db = Database(
+        settings.database_url,
+        audit_key=settings.audit_key,
+        audit_previous_keys=settings.audit_old_keys,
+    )
+    store = ReadingsStore(settings.var_dir / "readings.duckdb")
+    receiver = build_receiver(settings, db, store)
     server = await receiver.start(host, port)
-    print(f"HJ 212 receiver listening on {host}:{receiver.port} (frame log {var_dir / 'frames'})")
+    limits = receiver.limits
+    print(
+        f"HJ 212 receiver listening on {host}:{receiver.port} "
+        f"(frame log {settings.var_dir / 'frames'}; connections at most {limits.total}, "
+        f"{limits.unauthenticated} unauthenticated, {limits.per_address} per address; "
+        f"idle {limits.idle_seconds:g} s; descriptor limit {receiver.fd_limit})"
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -64,7 +95,10 @@ async def _serve(
         name: receiver.stats.total(name)
         for name in ("ok", "duplicate", "bad_crc", "bad_format", "refused_auth")
     }
-    print(f"stopped; frames: {counts}; junk: {dict(receiver.stats.junk)}")
+    print(
+        f"stopped; frames: {counts}; junk: {dict(receiver.stats.junk)}; "
+        f"connections closed by a limit: {dict(receiver.stats.closed)}"
+    )
 
 
 def receiver(
@@ -72,20 +106,12 @@ def receiver(
     port: int = typer.Option(0, help="TCP port (default ECOCIV_RECEIVER_PORT, 9212)"),
 ) -> None:
     """Run the HJ 212 receiver: frames are logged durably, answered (9014/9013 when asked),
-    stored in the readings store and checked for warnings. Ctrl+C stops it cleanly."""
+    stored in the readings store and checked for warnings. Listens on loopback unless
+    ECOCIV_RECEIVER_HOST (or --host) says otherwise; connections are capped, idle ones
+    closed (docs/operations.md, "Receiver limits"). Ctrl+C stops it cleanly."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
-    asyncio.run(
-        _serve(
-            host or settings.receiver_host,
-            port or settings.receiver_port,
-            settings.var_dir,
-            settings.database_url,
-            settings.receiver_process_seconds,
-            settings.warning_webhook_url,
-            audit_key=settings.audit_key,
-        )
-    )
+    asyncio.run(_serve(settings, host or settings.receiver_host, port or settings.receiver_port))
 
 
 def simulate_devices(
@@ -178,7 +204,13 @@ def demo_traffic(
     )
 
     async def run() -> SimResult:
-        receiver = Receiver(SourcesBackend(db, store), FrameLog(folder), process_interval=0.2)
+        receiver = Receiver(
+            SourcesBackend(db, store),
+            FrameLog(folder),
+            process_interval=0.2,
+            # every synthetic device connects from loopback at once
+            limits=ConnectionLimits(per_address=1000, unauthenticated=1000, total=2000),
+        )
         await receiver.start("127.0.0.1", 0)
         plain = Faults(crc_error_rate=0.03, split_rate=0.2, exceed_rate=0.04)
         results = await asyncio.gather(

@@ -11,9 +11,18 @@ replayed from its checkpoint, and loading is idempotent, so no acknowledged read
 none is stored twice.
 
 Refused frames (unknown MN, wrong password, bad CRC under the device's policy, malformed) get
-no answer (notes §6 item 7), are kept in the log as ``rejected`` records with their reason, and
-are counted per MN. Resends of an already logged (MN, CN, QN) are answered again (the first
-answer may have been lost) and counted as duplicates, not logged twice.
+no answer (notes §6 item 7) and are counted. Those of a registered MN are kept in the log as
+``rejected`` records with their reason; those of unregistered MNs are counted within a fixed
+budget and only sampled into the log (:class:`~ecociv.receiver.limits.UnregisteredBudget`), so
+what an attacker sends is never stored in proportion. Resends of an already logged (MN, CN, QN)
+are answered again (the first answer may have been lost) and counted as duplicates, not logged
+twice.
+
+Connections are capped per address and in all, an idle connection is closed, the descriptor
+limit is raised at start and log lines are rate-limited (:mod:`ecociv.receiver.limits`,
+``docs/operations.md`` "Receiver limits"). When accept() itself fails (EMFILE), asyncio's
+server logs it and pauses accepting for a second instead of spinning; the log filter keeps
+those lines to a few per minute.
 
 The server knows no database: a :class:`Backend` authenticates devices and processes logged
 records; :mod:`ecociv.receiver` wires the real one.
@@ -33,6 +42,17 @@ from typing import Any, Protocol, TypeVar
 
 from ecociv.adapters.framelog import FrameLog
 from ecociv.kernel import Clock, SystemClock
+from ecociv.receiver.limits import (
+    OTHERS,
+    Admission,
+    ConnectionBook,
+    ConnectionLimits,
+    RateLimitFilter,
+    UnregisteredBudget,
+    UnregisteredTally,
+    descriptor_budget,
+    raise_fd_limit,
+)
 from ecociv.standards import hj212
 
 log = logging.getLogger("ecociv.receiver")
@@ -44,6 +64,10 @@ BACKLOG = 4096
 READ_BYTES = 64 * 1024
 #: Exact resends remembered for duplicate detection (MN, CN, QN).
 DUPLICATE_MEMORY = 200_000
+#: (MN, password) answers and MN registrations remembered (least recently used go first).
+AUTH_MEMORY = 10_000
+#: Loggers whose lines the rate limit applies to (asyncio logs failed accepts).
+LIMITED_LOGGERS = ("ecociv.receiver", "asyncio")
 #: CNs whose CP carries measurements to store (uploads, HJ 212-2017 表 9).
 DATA_COMMANDS = frozenset({"2011", "2021", "2031", "2041", "2051", "2061", "2081", "3020"})
 
@@ -60,6 +84,8 @@ class DeviceIdentity:
 class Backend(Protocol):
     def authenticate(self, mn: str, password: str) -> DeviceIdentity | None: ...
 
+    def is_registered(self, mn: str) -> bool: ...
+
     def process(
         self,
         records: Sequence[dict[str, Any]],
@@ -71,11 +97,14 @@ class Backend(Protocol):
 
 @dataclass
 class ReceiverStats:
-    """Frame counts per MN (``""`` for frames without one) and stream-level junk."""
+    """Frame counts per registered MN (unregistered MNs together under ``*``), stream-level
+    junk, connections admitted and connections closed by a limit (``refused_address``,
+    ``refused_total``, ``evicted``, ``idle``)."""
 
     per_device: dict[str, Counter[str]] = field(default_factory=dict)
     junk: Counter[str] = field(default_factory=Counter)
     connections: int = 0
+    closed: Counter[str] = field(default_factory=Counter)
 
     def count(self, mn: str, what: str, n: int = 1) -> None:
         self.per_device.setdefault(mn, Counter())[what] += n
@@ -118,6 +147,9 @@ class Receiver:
         process_interval: float = 0.5,
         process_batch: int = 20_000,
         auth_ttl: timedelta = timedelta(minutes=1),
+        limits: ConnectionLimits | None = None,
+        unregistered: UnregisteredBudget | None = None,
+        log_filter: RateLimitFilter | None = None,
     ) -> None:
         self.backend = backend
         self.log = frame_log
@@ -127,7 +159,17 @@ class Receiver:
         self.process_batch = process_batch
         self.auth_ttl = auth_ttl
         self.stats = ReceiverStats()
-        self._auth: dict[tuple[str, str], tuple[DeviceIdentity | None, datetime]] = {}
+        self.limits = limits or ConnectionLimits()
+        self.unregistered = unregistered or UnregisteredBudget()
+        self.log_filter = log_filter or RateLimitFilter()
+        self.fd_limit: int | None = None
+        self.backlog = BACKLOG
+        self._book: ConnectionBook[asyncio.StreamWriter] = ConnectionBook(self.limits)
+        self._tally = UnregisteredTally(self.unregistered)
+        self._auth: OrderedDict[tuple[str, str], tuple[DeviceIdentity | None, datetime]] = (
+            OrderedDict()
+        )
+        self._registered: OrderedDict[str, tuple[bool, datetime]] = OrderedDict()
         self._seen: OrderedDict[tuple[str, str, str], None] = OrderedDict()
         self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self._commit_lock = asyncio.Lock()
@@ -145,9 +187,28 @@ class Receiver:
     # ---- lifecycle ----------------------------------------------------------------------
 
     async def start(self, host: str, port: int) -> asyncio.Server:
-        """Replay what the log holds beyond its checkpoint, then listen."""
+        """Raise the descriptor limit (and keep the total cap below it), install the log
+        rate limit, replay what the log holds beyond its checkpoint, then listen."""
+        self.fd_limit = raise_fd_limit()
+        total, self.backlog = descriptor_budget(self.limits.total, BACKLOG, self.fd_limit)
+        if total != self.limits.total:
+            log.warning(
+                "total connection cap lowered from %d to %d (descriptor limit %s)",
+                self.limits.total,
+                total,
+                self.fd_limit,
+            )
+            self.limits = ConnectionLimits(
+                idle_seconds=self.limits.idle_seconds,
+                per_address=self.limits.per_address,
+                unauthenticated=min(self.limits.unauthenticated, total - 1),
+                total=total,
+            )
+            self._book = ConnectionBook(self.limits)
+        for name in LIMITED_LOGGERS:
+            logging.getLogger(name).addFilter(self.log_filter)
         await self.process_once()
-        self._server = await asyncio.start_server(self._serve, host, port, backlog=BACKLOG)
+        self._server = await asyncio.start_server(self._serve, host, port, backlog=self.backlog)
         self._processor = asyncio.create_task(self._process_loop())
         return self._server
 
@@ -155,6 +216,14 @@ class Receiver:
     def port(self) -> int:
         assert self._server is not None
         return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def open_connections(self) -> int:
+        return self._book.total
+
+    @property
+    def unauthenticated_connections(self) -> int:
+        return self._book.unauthenticated
 
     async def stop(self) -> None:
         """Stop listening, commit what is pending and process everything logged."""
@@ -173,24 +242,57 @@ class Receiver:
                 await self._processor
         await self.process_once()
         self.log.close()
+        self.log_filter.flush(log, final=True)
+        for name in LIMITED_LOGGERS:
+            logging.getLogger(name).removeFilter(self.log_filter)
 
     # ---- connections --------------------------------------------------------------------
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _admit(self, writer: asyncio.StreamWriter) -> bool:
+        peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        verdict, evicted = self._book.admit(writer, address)
+        if verdict is not Admission.ADMITTED:
+            self.stats.closed[verdict.value] += 1
+            log.warning("connection from %s closed at once: %s", address, verdict.value)
+            writer.close()  # nothing read
+            return False
+        if evicted is not None:
+            self.stats.closed["evicted"] += 1
+            log.warning("oldest unauthenticated connection closed to make room")
+            evicted.close()
         self.stats.connections += 1
+        return True
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._stopping:
+            writer.close()
+            return
+        if not self._admit(writer):
+            return
         task = asyncio.current_task()
         if task is not None:
             self._handlers.add(task)
         self._writers.add(writer)
         framer = hj212.Framer()
         try:
-            while chunk := await reader.read(READ_BYTES):
+            while True:
+                try:
+                    async with asyncio.timeout(self.limits.idle_seconds):
+                        chunk = await reader.read(READ_BYTES)
+                except TimeoutError:
+                    self.stats.closed["idle"] += 1
+                    break
+                if not chunk:
+                    break
                 replies = []
                 for event in framer.feed(chunk):
                     if isinstance(event, hj212.Junk):
                         self.stats.junk[str(event.reason)] += 1
                         continue
-                    reply = await self.accept(event)
+                    reply, authenticated = await self._accept(event)
+                    if authenticated and not self._book.is_authenticated(writer):
+                        self._book.authenticated(writer)
                     if reply:
                         replies.append(reply)
                 if replies:
@@ -204,6 +306,7 @@ class Receiver:
         except Exception:  # one connection's fault must not stop the others
             log.exception("connection failed")
         finally:
+            self._book.release(writer)
             self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
@@ -216,17 +319,40 @@ class Receiver:
         key = (mn, password)
         cached = self._auth.get(key)
         if cached is not None and now - cached[1] < self.auth_ttl:
+            self._auth.move_to_end(key)
             return cached[0]
         identity = await asyncio.to_thread(self.backend.authenticate, mn, password)
         self._auth[key] = (identity, now)
+        self._auth.move_to_end(key)
+        while len(self._auth) > AUTH_MEMORY:
+            self._auth.popitem(last=False)
         return identity
 
-    def _note(self, mn: str, what: str) -> None:
-        self.stats.count(mn, what)
-        self._unsent.setdefault(mn, Counter())[what] += 1
+    async def _is_registered(self, mn: str) -> bool:
+        if not mn:
+            return False
+        now = self.clock.now()
+        cached = self._registered.get(mn)
+        if cached is not None and now - cached[1] < self.auth_ttl:
+            self._registered.move_to_end(mn)
+            return cached[0]
+        found = await asyncio.to_thread(self.backend.is_registered, mn)
+        self._registered[mn] = (found, now)
+        self._registered.move_to_end(mn)
+        while len(self._registered) > AUTH_MEMORY:
+            self._registered.popitem(last=False)
+        return found
+
+    def _note(self, mn: str, what: str, *, registered: bool = True) -> None:
+        self.stats.count(mn if registered else OTHERS, what)
+        key = mn if registered else self._tally.key(mn)
+        self._unsent.setdefault(key, Counter())[what] += 1
 
     async def _reject(self, mn: str, reason: str, frame: hj212.Frame) -> None:
-        self._note(mn, reason)
+        registered = await self._is_registered(mn)
+        self._note(mn, reason, registered=registered)
+        if not registered and not self._tally.sample(mn):
+            return  # counted, not kept
         record = {
             "kind": "rejected",
             "mn": mn,
@@ -238,36 +364,40 @@ class Receiver:
 
     async def accept(self, frame: hj212.Frame) -> bytes | None:
         """Handle one frame; return the reply to send (None: nothing)."""
+        return (await self._accept(frame))[0]
+
+    async def _accept(self, frame: hj212.Frame) -> tuple[bytes | None, bool]:
+        """The reply to send (None: nothing), and whether the frame authenticated."""
         now = self.clock.now()
         try:
             packet = hj212.parse_packet(frame, crc_policy=hj212.CrcPolicy.TOLERANT)
         except hj212.ProtocolError as exc:
             reason = "bad_crc" if exc.reason.startswith("crc") else "bad_format"
             await self._reject(exc.mn or "", reason, frame)
-            return None
+            return None, False
         mn = packet.mn or ""
         identity = await self._identify(mn, packet.pw or "") if mn else None
         if identity is None or not identity.active:
             await self._reject(mn, "refused_auth", frame)
-            return None
+            return None, False
         if identity.crc_policy == hj212.CrcPolicy.STRICT.value:
             try:
                 packet = hj212.parse_packet(frame, crc_policy=hj212.CrcPolicy.STRICT)
             except hj212.ProtocolError as exc:
                 reason = "bad_crc" if exc.reason.startswith("crc") else "bad_format"
                 await self._reject(mn, reason, frame)
-                return None
+                return None, True
         elif packet.quirks or packet.crc.status != hj212.CrcStatus.OK:
             self._note(mn, "flagged")
         self._last_seen[mn] = now
         key = (mn, packet.cn or "", packet.qn or "")
         if packet.qn and key in self._seen:
             self._note(mn, "duplicate")
-            return hj212.build_reply(packet, now)
+            return hj212.build_reply(packet, now), True
         if packet.cn in DATA_COMMANDS and packet.measurements:
             if packet.data_time is None:
                 await self._reject(mn, "bad_format", frame)
-                return None
+                return None, True
             record = {
                 "kind": "data",
                 "mn": mn,
@@ -287,7 +417,7 @@ class Receiver:
             self._seen[key] = None
             if len(self._seen) > DUPLICATE_MEMORY:
                 self._seen.popitem(last=False)
-        return hj212.build_reply(packet, now)
+        return hj212.build_reply(packet, now), True
 
     # ---- group commit -------------------------------------------------------------------
 
@@ -333,6 +463,8 @@ class Receiver:
         records = self._tail.read(self.process_batch)
         counts, self._unsent = self._unsent, {}
         last_seen, self._last_seen = self._last_seen, {}
+        self._tally = UnregisteredTally(self.unregistered)
+        self.log_filter.flush(log)
         for split in self._reassembler.expire(self.clock.now()):
             counts.setdefault(split.key.mn or "", Counter())["split_incomplete"] += 1
         if not records and not counts:

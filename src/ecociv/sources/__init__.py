@@ -3,6 +3,7 @@ frames from the HJ 212 receiver into the readings store; warnings and their life
 county compliance summary and the VOCs / catering programme."""
 
 from ecociv.sources.model import (
+    UNREGISTERED_OTHERS,
     DeviceAuth,
     DeviceFrame,
     DeviceStatus,
@@ -10,6 +11,7 @@ from ecociv.sources.model import (
     OutletKind,
     RefusedFrame,
     StoreOutcome,
+    UnregisteredRetention,
     WarningRecord,
     WarningRule,
     WarningState,
@@ -26,7 +28,9 @@ from ecociv.sources.services import (
     evaluate_all,
     evaluate_device,
     import_registry,
+    is_registered,
     programme_figures,
+    record_activity,
     record_device_activity,
     record_refused_frames,
     store_frames,
@@ -34,6 +38,7 @@ from ecociv.sources.services import (
 )
 
 __all__ = [
+    "UNREGISTERED_OTHERS",
     "CheckSummary",
     "DeviceAuth",
     "DeviceFrame",
@@ -44,6 +49,7 @@ __all__ = [
     "RefusedFrame",
     "Programme",
     "StoreOutcome",
+    "UnregisteredRetention",
     "WarningRecord",
     "WarningRule",
     "WarningSettings",
@@ -54,6 +60,8 @@ __all__ = [
     "evaluate_all",
     "evaluate_device",
     "import_registry",
+    "is_registered",
+    "record_activity",
     "record_device_activity",
     "record_refused_frames",
     "store_frames",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
 from ecociv.adapters.db import Database
 from ecociv.adapters.http import Id, get_db, get_readings, require
@@ -29,6 +29,9 @@ from ecociv.sources.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/sources", tags=["sources"])
+
+#: The highest page number a list accepts (a larger one is a 422, not a database error).
+MAX_PAGE = 1_000_000
 
 
 @router.get("/outlets", response_model=list[OutletOut])
@@ -96,34 +99,50 @@ def outlet_live(
 @router.get("/devices/{mn}", response_model=DeviceDetailOut)
 def get_device(
     mn: str,
-    limit: int = Query(100, ge=1, le=500),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(100, ge=1, le=500),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.SOURCE_READ)),
 ) -> Any:
-    """One device's status and frame counters with the latest frames it had refused (unknown
-    MN, wrong password, bad CRC, malformed), newest first, as received."""
-    status, refused = services.device_detail(db, actor, mn, utc_now(), limit=limit)
-    return {"status": status, "refused_frames": refused}
+    """One device's status and frame counters with one page of the frames it had refused
+    (unknown MN, wrong password, bad CRC, malformed), newest first, as received;
+    ``refused_total`` counts them all."""
+    detail = services.device_detail(db, actor, mn, utc_now(), page=page, page_size=page_size)
+    return {
+        "status": detail.status,
+        "refused_frames": detail.refused,
+        "refused_total": detail.refused_total,
+        "page": detail.page,
+        "page_size": detail.page_size,
+    }
 
 
 @router.get("/devices", response_model=list[DeviceStatusOut])
 def list_devices(
+    response: Response,
     outlet_code: str | None = None,
     county_code: str | None = None,
     include_unregistered: bool = False,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
+    page_size: int = Query(500, ge=1, le=500),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.SOURCE_READ)),
 ) -> Any:
-    """Devices with online/offline and frame counters; ``include_unregistered`` adds MNs that
-    tried to connect without being registered (city-wide roles only)."""
-    return services.device_status(
+    """One page of devices with online/offline and frame counters; ``include_unregistered``
+    adds MNs that tried to connect without being registered (city-wide roles only). The
+    ``X-Total-Count`` header gives the number over all pages."""
+    result = services.device_page(
         db,
         actor,
         utc_now(),
         outlet_code=outlet_code,
         county_code=county_code,
         include_unregistered=include_unregistered,
+        page=page,
+        page_size=page_size,
     )
+    response.headers["X-Total-Count"] = str(result.total)
+    return result.devices
 
 
 @router.get("/limits", response_model=list[LimitOut])

@@ -259,6 +259,28 @@ REFUSAL_NAMES = {
 }
 
 
+#: The activity row adding together unregistered MNs beyond those kept (no registered MN can
+#: be ``*``: :data:`ecociv.sources.rules.MN_PATTERN`).
+UNREGISTERED_OTHERS = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class UnregisteredRetention:
+    """What the registry keeps of traffic from unregistered MNs, however much arrives
+    (``docs/operations.md``, "Receiver limits"): counters for the ``mns`` most recently seen
+    (older ones are added into :data:`UNREGISTERED_OTHERS`), and refused frames, at most
+    ``frames_per_mn`` per MN and ``frames`` in all (the newest kept). Registered MNs keep
+    their own counters and up to ``REFUSED_KEPT_PER_MN`` refused frames each."""
+
+    mns: int = 200
+    frames_per_mn: int = 5
+    frames: int = 1000
+
+    def __post_init__(self) -> None:
+        if min(self.mns, self.frames_per_mn, self.frames) < 1:
+            raise ValueError("retention limits must be at least 1")
+
+
 @dataclass(frozen=True, slots=True)
 class RefusedFrame:
     """A refused frame as received (text decoded as UTF-8, undecodable bytes replaced)."""
@@ -287,6 +309,27 @@ class DeviceStatus:
     last_frame_at: datetime | None
     last_attempt_at: datetime | None
     counters: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DevicePage:
+    """One page of a device list (``total`` over all pages)."""
+
+    devices: list[DeviceStatus]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDetail:
+    """A device's status with one page of its refused frames, newest first."""
+
+    status: DeviceStatus
+    refused: list[RefusedFrame]
+    refused_total: int
+    page: int
+    page_size: int
 
 
 # ---- warnings ----------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from ecociv.sources.model import (
     RULE_NAMES,
     SEVERITY_NAMES,
     STATE_NAMES,
+    UNREGISTERED_OTHERS,
     AveragingPeriod,
     LimitBasis,
 )
@@ -67,9 +68,15 @@ def _names() -> dict[str, dict[str, tuple[str, str]]]:
     }
 
 
+#: Rows per page of the unregistered MNs and of a device's refused frames; the highest page.
+PAGE_SIZE = 50
+MAX_PAGE = 1_000_000
+
+
 @router.get("/sources", response_class=HTMLResponse)
 def overview(
     request: Request,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     db: Database = Depends(get_db),
     store: ReadingsStore = Depends(get_readings),
     actor: Actor = Depends(require(Permission.SOURCE_READ)),
@@ -80,9 +87,9 @@ def overview(
     )
     programme = services.vocs_catering_programme(db, actor, now)
     outlets = services.list_outlets(db, actor)
-    devices = services.device_status(db, actor, now, include_unregistered=True)
+    devices = services.device_status(db, actor, now)
     statuses = {s.outlet_code: s for s in devices if s.registered}
-    strangers = [s for s in devices if not s.registered]
+    strangers = services.unregistered_devices(db, actor, page=page, page_size=PAGE_SIZE)
     return render(
         request,
         "sources/index.html",
@@ -92,6 +99,7 @@ def overview(
             "outlets": outlets,
             "statuses": statuses,
             "strangers": strangers,
+            "others_mn": UNREGISTERED_OTHERS,
             "names": _names(),
             "days": SUMMARY_DAYS,
             "synthetic": any(o.is_synthetic for o in outlets),
@@ -221,16 +229,19 @@ def enterprise_page(
 def device_page(
     mn: str,
     request: Request,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.SOURCE_READ)),
 ) -> HTMLResponse:
-    status, refused = services.device_detail(db, actor, mn, utc_now(), limit=100)
+    detail = services.device_detail(db, actor, mn, utc_now(), page=page, page_size=PAGE_SIZE)
     return render(
         request,
         "sources/device.html",
         {
-            "device": status,
-            "refused": refused,
+            "device": detail.status,
+            "detail": detail,
+            "refused": detail.refused,
+            "others_mn": UNREGISTERED_OTHERS,
             "names": _names(),
             "refusals": REFUSAL_NAMES,
         },

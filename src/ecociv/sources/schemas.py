@@ -74,6 +74,9 @@ class RefusedFrameOut(BaseModel):
 class DeviceDetailOut(BaseModel):
     status: DeviceStatusOut
     refused_frames: list[RefusedFrameOut]
+    refused_total: int = Field(description="refused frames kept, over all pages")
+    page: int
+    page_size: int
 
 
 class LiveSeriesOut(BaseModel):

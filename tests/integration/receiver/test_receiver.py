@@ -18,6 +18,7 @@ from ecociv.adapters.readings import ReadingsStore
 from ecociv.kernel.clock import SHANGHAI
 from ecociv.receiver.backend import SourcesBackend
 from ecociv.receiver.cli import demo_devices
+from ecociv.receiver.limits import ConnectionLimits
 from ecociv.receiver.server import Receiver, run_async
 from ecociv.receiver.simulator import Faults, SimDevice, play, upload_frame
 from ecociv.sources.demo import load_sources_demo
@@ -37,8 +38,16 @@ def readings_of(store: ReadingsStore) -> int:
     return store.count()
 
 
+#: These tests open a few hundred connections at once from 127.0.0.1.
+ONE_ADDRESS_MANY_DEVICES = ConnectionLimits(per_address=1000, unauthenticated=2000, total=5000)
+
+
 async def _running(db: Database, store: ReadingsStore, folder: Path) -> Receiver:
-    receiver = Receiver(SourcesBackend(db, store, evaluate=False), FrameLog(folder))
+    receiver = Receiver(
+        SourcesBackend(db, store, evaluate=False),
+        FrameLog(folder),
+        limits=ONE_ADDRESS_MANY_DEVICES,
+    )
     await receiver.start("127.0.0.1", 0)
     return receiver
 
@@ -217,11 +226,13 @@ def test_refused_frames_are_kept_per_device_with_their_reason_and_bytes(
 
     run_async(scenario)
     now = datetime.now(SHANGHAI)
-    status, refused = services.device_detail(db, SYSTEM, device.mn, now)
+    detail = services.device_detail(db, SYSTEM, device.mn, now)
+    status, refused = detail.status, detail.refused
     assert [f.reason for f in refused] == ["bad_crc"]
     assert refused[0].raw.encode() == bad_crc
     assert status.counters["frames_ok"] == 1 and status.counters["frames_bad_crc"] == 1
-    other, refused_stranger = services.device_detail(db, SYSTEM, "UNKNOWN000009", now)
+    stranger_detail = services.device_detail(db, SYSTEM, "UNKNOWN000009", now)
+    other, refused_stranger = stranger_detail.status, stranger_detail.refused
     assert not other.registered and [f.reason for f in refused_stranger] == ["refused_auth"]
 
     log = FrameLog(folder)  # replay everything the log holds: nothing is added twice
@@ -229,7 +240,7 @@ def test_refused_frames_are_kept_per_device_with_their_reason_and_bytes(
     log.close()
     backend = SourcesBackend(db, store, evaluate=False)
     backend.process(records, {}, {}, now)
-    assert len(services.device_detail(db, SYSTEM, device.mn, now)[1]) == 1
+    assert len(services.device_detail(db, SYSTEM, device.mn, now).refused) == 1
 
 
 def test_live_devices_send_real_time_data_that_the_live_chart_reads(
@@ -251,7 +262,8 @@ def test_live_devices_send_real_time_data_that_the_live_chart_reads(
         return result.answered
 
     assert run_async(scenario) == 3
-    outlet = services.device_detail(db, SYSTEM, device.mn, datetime.now(SHANGHAI))[0].outlet_code
+    detail = services.device_detail(db, SYSTEM, device.mn, datetime.now(SHANGHAI))
+    outlet = detail.status.outlet_code
     live = services.outlet_live(
         db, store, SYSTEM, outlet, start=first, end=first + timedelta(minutes=1)
     )

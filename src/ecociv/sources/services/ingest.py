@@ -22,13 +22,17 @@ from ecociv.adapters.readings import ReadingRow, ReadingsStore
 from ecociv.kernel import Actor, NotFoundError, ValidationError
 from ecociv.sources.model import (
     ACTIVITY_COUNTERS,
+    UNREGISTERED_OTHERS,
     CrcPolicy,
     DeviceAuth,
+    DeviceDetail,
     DeviceFrame,
+    DevicePage,
     DeviceStatus,
     ProtocolEdition,
     RefusedFrame,
     StoreOutcome,
+    UnregisteredRetention,
 )
 from ecociv.sources.rules import hash_password, parameter_name
 from ecociv.sources.services.registry import (
@@ -44,6 +48,10 @@ from ecociv.sources.tables import DeviceActivityRow, DeviceRow, OutletRow, Refus
 _DUMMY_HASH = hash_password("\x00unknown device\x00")
 #: Who the readings store records as the loader of frames.
 RECEIVER_NAME = "hj212-receiver"
+#: Device lookups cached at most (unknown MNs included; the oldest go first).
+DEVICE_CACHE_ENTRIES = 20_000
+#: The largest page of a device list or of refused frames.
+MAX_PAGE_SIZE = 500
 
 
 def _lookup(db: Database, mn: str) -> tuple[DeviceAuth | None, str]:
@@ -70,7 +78,10 @@ def _lookup(db: Database, mn: str) -> tuple[DeviceAuth | None, str]:
             active=row.active,
         )
         digest = row.password_sha256
+    DEVICE_CACHE.pop(key, None)
     DEVICE_CACHE[key] = (time.monotonic(), auth, digest)
+    while len(DEVICE_CACHE) > DEVICE_CACHE_ENTRIES:
+        DEVICE_CACHE.pop(next(iter(DEVICE_CACHE)))
     return auth, digest
 
 
@@ -81,6 +92,12 @@ def authenticate_device(db: Database, mn: str, password: str) -> DeviceAuth | No
     auth, digest = _lookup(db, mn)
     matches = hmac.compare_digest(hash_password(password), digest)
     return auth if auth is not None and matches else None
+
+
+def is_registered(db: Database, mn: str) -> bool:
+    """Whether ``mn`` is a registered device (active or not), cached like
+    :func:`authenticate_device`."""
+    return _lookup(db, mn)[0] is not None
 
 
 def device_for(db: Database, mn: str) -> DeviceAuth | None:
@@ -134,50 +151,115 @@ def _insert_for(session: Session) -> Any:
 
 
 def record_device_activity(
-    db: Database, mn: str, counts: Mapping[str, int], last_frame_at: datetime | None
+    db: Database,
+    mn: str,
+    counts: Mapping[str, int],
+    last_frame_at: datetime | None,
+    *,
+    retention: UnregisteredRetention | None = None,
 ) -> None:
-    """Add the receiver's counter deltas for an MN (registered or not): ``frames_ok``,
-    ``frames_bad_crc``, ``frames_bad_format``, ``frames_duplicate``, ``frames_refused_auth``,
-    ``frames_flagged`` and ``frames_split_incomplete``.
-    ``last_frame_at`` is when the latest of these frames arrived; it becomes the device's
-    last frame (the online clock) when the deltas hold an accepted frame (ok or duplicate),
-    and its last attempt in any case."""
+    """Add the receiver's counter deltas for one MN (see :func:`record_activity`)."""
+    record_activity(
+        db,
+        {mn: counts},
+        {mn: last_frame_at} if last_frame_at is not None else {},
+        last_frame_at or datetime.now().astimezone(),
+        retention=retention,
+    )
+
+
+def _check_counts(counts: Mapping[str, int], when: datetime | None) -> None:
     unknown = set(counts) - set(ACTIVITY_COUNTERS)
     if unknown:
         raise ValidationError(f"未知计数项 {sorted(unknown)} (unknown counter)", field="counts")
-    if last_frame_at is not None and last_frame_at.tzinfo is None:
+    if when is not None and when.tzinfo is None:
         raise ValidationError("时间须带时区 (naive time)", field="last_frame_at")
-    moment = last_frame_at or datetime.now().astimezone()
-    accepted = counts.get("frames_ok", 0) + counts.get("frames_duplicate", 0) > 0
+
+
+def _unregistered() -> Any:
+    """Rows of MNs that are not registered devices."""
+    return DeviceActivityRow.mn.not_in(select(DeviceRow.mn))
+
+
+def record_activity(
+    db: Database,
+    counts: Mapping[str, Mapping[str, int]],
+    last_seen: Mapping[str, datetime],
+    now: datetime,
+    *,
+    retention: UnregisteredRetention | None = None,
+) -> None:
+    """Add the receiver's counter deltas per MN (registered or not), in one transaction:
+    ``frames_ok``, ``frames_bad_crc``, ``frames_bad_format``, ``frames_duplicate``,
+    ``frames_refused_auth``, ``frames_flagged`` and ``frames_split_incomplete``.
+
+    ``last_seen[mn]`` (else ``now``) is when the latest of an MN's frames arrived; it becomes
+    the device's last frame (the online clock) when the deltas hold an accepted frame (ok or
+    duplicate), and its last attempt in any case.
+
+    Unregistered MNs keep counters only for the ``retention.mns`` most recently seen; the
+    counters of older ones are added into the :data:`UNREGISTERED_OTHERS` row and their own
+    rows removed, so a flood of invented MNs adds a bounded number of rows."""
+    if not counts:
+        return
+    retention = retention or UnregisteredRetention()
+    _check_counts({}, now)
+    for mn, deltas in counts.items():
+        _check_counts(deltas, last_seen.get(mn))
     with db.transaction() as session:
-        insert = _insert_for(session)
-        session.execute(
-            insert(DeviceActivityRow)
-            .values(
-                mn=mn,
-                first_seen_at=moment,
-                last_attempt_at=moment,
-                last_frame_at=None,
-                **dict.fromkeys(ACTIVITY_COUNTERS, 0),
-            )
-            .on_conflict_do_nothing(index_elements=["mn"])
+        for mn in sorted(counts):
+            if any(counts[mn].values()):
+                _add_activity(session, mn[:40], counts[mn], last_seen.get(mn) or now)
+        _fold_unregistered(session, retention.mns)
+
+
+def _add_activity(session: Session, mn: str, counts: Mapping[str, int], moment: datetime) -> None:
+    accepted = counts.get("frames_ok", 0) + counts.get("frames_duplicate", 0) > 0
+    insert = _insert_for(session)
+    session.execute(
+        insert(DeviceActivityRow)
+        .values(
+            mn=mn,
+            first_seen_at=moment,
+            last_attempt_at=moment,
+            last_frame_at=None,
+            **dict.fromkeys(ACTIVITY_COUNTERS, 0),
         )
-        row = session.execute(
-            select(DeviceActivityRow).where(DeviceActivityRow.mn == mn).with_for_update()
-        ).scalar_one()
-        values: dict[str, Any] = {
-            name: getattr(DeviceActivityRow, name) + int(counts.get(name, 0))
-            for name in ACTIVITY_COUNTERS
-            if counts.get(name)
-        }
-        if row.last_attempt_at is None or moment > row.last_attempt_at:
-            values["last_attempt_at"] = moment
-        if accepted and (row.last_frame_at is None or moment > row.last_frame_at):
-            values["last_frame_at"] = moment
-        if values:
-            session.execute(
-                update(DeviceActivityRow).where(DeviceActivityRow.mn == mn).values(**values)
-            )
+        .on_conflict_do_nothing(index_elements=["mn"])
+    )
+    row = session.execute(
+        select(DeviceActivityRow).where(DeviceActivityRow.mn == mn).with_for_update()
+    ).scalar_one()
+    values: dict[str, Any] = {
+        name: getattr(DeviceActivityRow, name) + int(counts.get(name, 0))
+        for name in ACTIVITY_COUNTERS
+        if counts.get(name)
+    }
+    if row.last_attempt_at is None or moment > row.last_attempt_at:
+        values["last_attempt_at"] = moment
+    if accepted and (row.last_frame_at is None or moment > row.last_frame_at):
+        values["last_frame_at"] = moment
+    if values:
+        session.execute(
+            update(DeviceActivityRow).where(DeviceActivityRow.mn == mn).values(**values)
+        )
+
+
+def _fold_unregistered(session: Session, kept: int) -> None:
+    named = (_unregistered(), DeviceActivityRow.mn != UNREGISTERED_OTHERS)
+    total = session.scalar(select(func.count()).select_from(DeviceActivityRow).where(*named))
+    if not total or total <= kept:
+        return
+    old = session.scalars(
+        select(DeviceActivityRow)
+        .where(*named)
+        .order_by(DeviceActivityRow.last_attempt_at.desc(), DeviceActivityRow.mn)
+        .offset(kept)
+    ).all()
+    sums = {name: sum(getattr(r, name) for r in old) for name in ACTIVITY_COUNTERS}
+    latest = max(r.last_attempt_at for r in old)
+    _add_activity(session, UNREGISTERED_OTHERS, sums, latest)
+    session.execute(delete(DeviceActivityRow).where(DeviceActivityRow.mn.in_([r.mn for r in old])))
 
 
 #: Refused frames kept per MN (the oldest go first); counters keep the totals.
@@ -186,18 +268,40 @@ REFUSED_KEPT_PER_MN = 500
 REFUSED_RAW_CHARS = 2048
 
 
-def record_refused_frames(db: Database, frames: Sequence[RefusedFrame]) -> int:
+def record_refused_frames(
+    db: Database,
+    frames: Sequence[RefusedFrame],
+    *,
+    retention: UnregisteredRetention | None = None,
+) -> int:
     """Keep refused frames for inspection (their counters are kept by
-    :func:`record_device_activity`); a frame logged again after a crash is stored once.
-    Keeps the latest :data:`REFUSED_KEPT_PER_MN` per MN. Returns how many were new."""
+    :func:`record_activity`); a frame logged again after a crash is stored once. A
+    registered MN keeps its latest :data:`REFUSED_KEPT_PER_MN`; unregistered MNs keep at
+    most ``retention.frames_per_mn`` each and ``retention.frames`` together (the newest;
+    the rest of a batch is not even written). Returns how many were new."""
     if not frames:
         return 0
+    retention = retention or UnregisteredRetention()
+    for frame in frames:
+        if frame.received_at.tzinfo is None:
+            raise ValidationError("时间须带时区 (naive time)", field="received_at")
     added = 0
     with db.transaction() as session:
+        mns = {f.mn[:40] for f in frames}
+        registered = set(session.scalars(select(DeviceRow.mn).where(DeviceRow.mn.in_(mns))))
+        kept: list[RefusedFrame] = []
+        per_mn: dict[str, int] = {}
+        strangers = 0
+        for frame in sorted(frames, key=lambda f: f.received_at, reverse=True):
+            mn = frame.mn[:40]
+            if mn not in registered:
+                if strangers >= retention.frames or per_mn.get(mn, 0) >= retention.frames_per_mn:
+                    continue
+                strangers += 1
+                per_mn[mn] = per_mn.get(mn, 0) + 1
+            kept.append(frame)
         insert = _insert_for(session)
-        for frame in frames:
-            if frame.received_at.tzinfo is None:
-                raise ValidationError("时间须带时区 (naive time)", field="received_at")
+        for frame in kept:
             raw = frame.raw[:REFUSED_RAW_CHARS]
             result = session.execute(
                 insert(RefusedFrameRow)
@@ -212,43 +316,151 @@ def record_refused_frames(db: Database, frames: Sequence[RefusedFrame]) -> int:
                 .returning(RefusedFrameRow.id)
             )
             added += result.first() is not None  # a row back: it was new
-        for mn in sorted({f.mn[:40] for f in frames}):
-            count = session.scalar(
-                select(func.count()).select_from(RefusedFrameRow).where(RefusedFrameRow.mn == mn)
-            )
-            if count and count > REFUSED_KEPT_PER_MN:
-                keep = (
-                    select(RefusedFrameRow.id)
-                    .where(RefusedFrameRow.mn == mn)
-                    .order_by(RefusedFrameRow.received_at.desc(), RefusedFrameRow.id.desc())
-                    .limit(REFUSED_KEPT_PER_MN)
-                    .scalar_subquery()
+        for mn in sorted({f.mn[:40] for f in kept} & registered):
+            _keep_newest(session, REFUSED_KEPT_PER_MN, RefusedFrameRow.mn == mn)
+        if strangers:
+            unregistered = RefusedFrameRow.mn.not_in(select(DeviceRow.mn))
+            ranked = (
+                select(
+                    RefusedFrameRow.id,
+                    func.row_number()
+                    .over(
+                        partition_by=RefusedFrameRow.mn,
+                        order_by=(RefusedFrameRow.received_at.desc(), RefusedFrameRow.id.desc()),
+                    )
+                    .label("rank"),
                 )
-                session.execute(
-                    delete(RefusedFrameRow).where(
-                        RefusedFrameRow.mn == mn, RefusedFrameRow.id.not_in(keep)
+                .where(unregistered)
+                .subquery()
+            )
+            session.execute(
+                delete(RefusedFrameRow).where(
+                    RefusedFrameRow.id.in_(
+                        select(ranked.c.id).where(ranked.c.rank > retention.frames_per_mn)
                     )
                 )
+            )
+            _keep_newest(session, retention.frames, unregistered)
     return added
 
 
+def _keep_newest(session: Session, limit: int, condition: Any) -> None:
+    """Delete the refused frames matching ``condition`` beyond the newest ``limit``."""
+    count = session.scalar(select(func.count()).select_from(RefusedFrameRow).where(condition))
+    if not count or count <= limit:
+        return
+    keep = (
+        select(RefusedFrameRow.id)
+        .where(condition)
+        .order_by(RefusedFrameRow.received_at.desc(), RefusedFrameRow.id.desc())
+        .limit(limit)
+        .scalar_subquery()
+    )
+    session.execute(delete(RefusedFrameRow).where(condition, RefusedFrameRow.id.not_in(keep)))
+
+
+def _page(page: int, page_size: int) -> tuple[int, int]:
+    if page < 1:
+        raise ValidationError("页码须大于 0 (page must be at least 1)", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValidationError(
+            f"每页条数须在 1 到 {MAX_PAGE_SIZE} 之间 (page_size 1-{MAX_PAGE_SIZE})",
+            field="page_size",
+        )
+    return page, page_size
+
+
 def device_detail(
-    db: Database, actor: Actor, mn: str, now: datetime, *, limit: int = 100
-) -> tuple[DeviceStatus, list[RefusedFrame]]:
-    """One device's status, counters and latest refused frames (newest first). A registered
-    device outside the actor's scope, or an unregistered MN for a scoped role, is not found
-    (an unregistered MN that tried to connect is visible to all-seeing roles)."""
+    db: Database, actor: Actor, mn: str, now: datetime, *, page: int = 1, page_size: int = 100
+) -> DeviceDetail:
+    """One device's status, counters and one page of its refused frames (newest first). A
+    registered device outside the actor's scope, or an unregistered MN for a scoped role, is
+    not found (an unregistered MN that tried to connect is visible to all-seeing roles)."""
+    page, page_size = _page(page, page_size)
     found = device_status(db, actor, now, mn=mn, include_unregistered=True)
     if not found:
         raise NotFoundError(f"没有设备 {mn} (no such device)", field="mn")
     with db.reading() as session:
+        total = session.scalar(
+            select(func.count()).select_from(RefusedFrameRow).where(RefusedFrameRow.mn == mn)
+        )
         rows = session.scalars(
             select(RefusedFrameRow)
             .where(RefusedFrameRow.mn == mn)
             .order_by(RefusedFrameRow.received_at.desc(), RefusedFrameRow.id.desc())
-            .limit(limit)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
         ).all()
-    return found[0], [RefusedFrame(r.mn, r.reason, r.received_at, r.raw) for r in rows]
+    refused = [RefusedFrame(r.mn, r.reason, r.received_at, r.raw) for r in rows]
+    return DeviceDetail(found[0], refused, total or 0, page, page_size)
+
+
+def device_page(
+    db: Database,
+    actor: Actor,
+    now: datetime,
+    *,
+    outlet_code: str | None = None,
+    county_code: str | None = None,
+    include_unregistered: bool = False,
+    page: int = 1,
+    page_size: int = 100,
+) -> DevicePage:
+    """One page of :func:`device_status` (registered devices by county, outlet and MN, then
+    unregistered MNs)."""
+    page, page_size = _page(page, page_size)
+    statuses = device_status(
+        db,
+        actor,
+        now,
+        outlet_code=outlet_code,
+        county_code=county_code,
+        include_unregistered=include_unregistered,
+    )
+    first = (page - 1) * page_size
+    return DevicePage(statuses[first : first + page_size], len(statuses), page, page_size)
+
+
+def unregistered_devices(
+    db: Database, actor: Actor, *, page: int = 1, page_size: int = 50
+) -> DevicePage:
+    """One page of the unregistered MNs that tried to connect, the latest attempt first
+    (with the :data:`UNREGISTERED_OTHERS` row adding together those no longer kept); empty
+    for scoped roles, who see only their own devices."""
+    page, page_size = _page(page, page_size)
+    scope = read_scope(actor)
+    if scope.county_code is not None or scope.enterprise_id is not None:
+        return DevicePage([], 0, page, page_size)
+    with db.reading() as session:
+        total = session.scalar(
+            select(func.count()).select_from(DeviceActivityRow).where(_unregistered())
+        )
+        rows = session.scalars(
+            select(DeviceActivityRow)
+            .where(_unregistered())
+            .order_by(DeviceActivityRow.last_attempt_at.desc(), DeviceActivityRow.mn)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        ).all()
+    return DevicePage([_stranger(r) for r in rows], total or 0, page, page_size)
+
+
+def _stranger(seen: DeviceActivityRow) -> DeviceStatus:
+    return DeviceStatus(
+        mn=seen.mn,
+        registered=False,
+        outlet_code="",
+        outlet_name="",
+        enterprise_uscc="",
+        enterprise_name="",
+        county_code="",
+        active=False,
+        online=False,
+        online_timeout_minutes=0,
+        last_frame_at=seen.last_frame_at,
+        last_attempt_at=seen.last_attempt_at,
+        counters={n: getattr(seen, n) for n in ACTIVITY_COUNTERS},
+    )
 
 
 def device_status(
@@ -312,23 +524,7 @@ def device_status(
         for other, seen in sorted(activity.items()):
             if other in known or other in registered:
                 continue
-            statuses.append(
-                DeviceStatus(
-                    mn=other,
-                    registered=False,
-                    outlet_code="",
-                    outlet_name="",
-                    enterprise_uscc="",
-                    enterprise_name="",
-                    county_code="",
-                    active=False,
-                    online=False,
-                    online_timeout_minutes=0,
-                    last_frame_at=seen.last_frame_at,
-                    last_attempt_at=seen.last_attempt_at,
-                    counters={n: getattr(seen, n) for n in ACTIVITY_COUNTERS},
-                )
-            )
+            statuses.append(_stranger(seen))
     return statuses
 
 
