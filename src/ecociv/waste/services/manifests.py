@@ -431,7 +431,7 @@ def act(
         raise
     except (PermissionDeniedError, ConflictError, NotFoundError) as refused:
         if action in RELAY_ACTIONS:
-            _record_refused(db, actor, ref, action, refused, on_behalf_of, now)
+            _record_refused(db, actor, ref, action, refused, on_behalf_of)
         raise
 
 
@@ -446,7 +446,6 @@ def _record_refused(
     action: str,
     error: EcocivError,
     on_behalf_of: str | None,
-    now: datetime,
 ) -> None:
     """Keep a refused step in the audit log (a transaction of its own: the step changed
     nothing), with who tried what on which reference and why it was refused."""
@@ -456,18 +455,8 @@ def _record_refused(
     with db.transaction() as session:
         audit.record(
             session, actor, "waste_manifest.refused", "waste_manifest", ref.strip()[:40], None,
-            after, only_changes=False, clock=_At(now),
+            after, only_changes=False,
         )  # fmt: skip
-
-
-class _At:
-    """A clock stopped at the step's instant (the refusal is recorded when it was tried)."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 def _act(
