@@ -41,7 +41,9 @@ def _refusals(db: Database, action: str) -> list[dict[str, Any]]:
     with db.reading() as session:
         return [
             {"actor": r.actor, "entity_id": r.entity_id, **json.loads(r.after)}
-            for r in session.scalars(select(AuditRow).where(AuditRow.action == action))
+            for r in session.scalars(
+                select(AuditRow).where(AuditRow.action == action).order_by(AuditRow.seq)
+            )
         ]
 
 
@@ -296,3 +298,16 @@ def test_the_planned_route_locks_when_the_transport_section_is_signed(cast: Cast
         assert caught.value.field == "route"
     assert _manifest_row(cast.db, number) == before
     assert before["route"]["eta_minutes"] == 70
+
+
+def test_relay_is_offered_only_to_a_registered_unit(cast: Cast) -> None:
+    from ecociv.kernel import ValidationError
+
+    number = _in_transit(cast)
+    before = _manifest_row(cast.db, number)
+    unknown = "91330881MA2B9X0Y1Z"
+    with pytest.raises(ValidationError) as caught:
+        services.act(cast.db, cast.carrier_user, number, "offer_relay",
+                     {"to_carrier_uscc": unknown}, clock=cast.clock.advance(minutes=5))  # fmt: skip
+    assert caught.value.field == "to_carrier_uscc"
+    assert _manifest_row(cast.db, number) == before

@@ -523,6 +523,13 @@ def _dispatch(
         if action == "depart":
             return machine.depart(m, party, args["leg"], now=now, context=context)
         if action == "offer_relay":
+            to = str(args["to_carrier_uscc"]).strip().upper()
+            if to and not facilities(session, [to]):
+                raise ValidationError(
+                    f"后一承运人 {to} 未登记为危险废物相关单位 "
+                    "(the next carrier is not registered)",
+                    field="to_carrier_uscc",
+                )
             return machine.offer_relay(
                 m, party, to_carrier_uscc=args["to_carrier_uscc"], place=args.get("place", ""),
                 now=now,
