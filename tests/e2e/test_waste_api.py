@@ -80,6 +80,12 @@ def test_a_generator_system_and_an_administrator_token_drive_a_transfer(
         f"/api/v1/waste/manifests/{number}/actions/deliver", json=as_carrier, headers=admin
     )
     assert early.status_code == 409  # not in transit yet
+    route = client.put(
+        f"/api/v1/waste/manifests/{number}/route",
+        json={"lon": [118.81, 118.85, 118.80], "lat": [28.93, 28.99, 29.05], "eta_minutes": 40},
+        headers=admin,
+    )
+    assert route.status_code == 200 and route.json()["distance_km"] > 10
     departed = client.post(
         f"/api/v1/waste/manifests/{number}/actions/depart",
         json={"leg": leg, "on_behalf_of": CARRIER},
@@ -87,12 +93,13 @@ def test_a_generator_system_and_an_administrator_token_drive_a_transfer(
     )
     assert departed.status_code == 200, departed.text
     assert departed.json()["manifest"]["state"] == "in_transit"
-    route = client.put(
+    relocked = client.put(
         f"/api/v1/waste/manifests/{number}/route",
-        json={"lon": [118.81, 118.85, 118.80], "lat": [28.93, 28.99, 29.05], "eta_minutes": 40},
+        json={"lon": [118.81, 118.85], "lat": [28.93, 28.99], "eta_minutes": 400},
         headers=admin,
     )
-    assert route.status_code == 200 and route.json()["distance_km"] > 10
+    assert relocked.status_code == 409  # the route locked with the signed transport section
+    assert relocked.json()["field"] == "route"
 
     # fixes of the trip so far: the first at departure, then every 50 ms (the trip began now)
     start = datetime.fromisoformat(departed.json()["manifest"]["departed_at"])

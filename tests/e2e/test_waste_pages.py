@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -90,8 +91,11 @@ def submitted(cast: Cast, draft: DraftInput = DRAFT, *, synthetic: bool = False)
     return view.manifest.number
 
 
-def departed(cast: Cast, *, synthetic: bool = False) -> str:
+def departed(cast: Cast, *, synthetic: bool = False, route: dict[str, Any] | None = None) -> str:
+    """A manifest in transit; ``route`` is filed before loading (it locks at departure)."""
     number = submitted(cast, synthetic=synthetic)
+    if route is not None:
+        services.set_route(cast.db, SYSTEM, number, **route)
     services.act(cast.db, cast.carrier, number, "depart", {"leg": LEG},
                  clock=cast.clock.advance(hours=1))  # fmt: skip
     return number
@@ -347,13 +351,12 @@ def test_the_track_page_hands_the_fixes_stops_and_route_to_the_map_in_gcj02(
     client: TestClient,
 ) -> None:
     cast = register_cast(client.app.state.db)  # type: ignore[attr-defined]
-    number = departed(cast, synthetic=True)
+    route = {"lon": [118.809, 118.80, 118.796], "lat": [28.937, 29.0, 29.054], "eta_minutes": 50}
+    number = departed(cast, synthetic=True, route=route)
     departed_at = services.get_manifest(cast.db, SYSTEM, number).manifest.departed_at
     assert departed_at is not None
     fixes = track_fixes(departed_at)
     assert services.ingest_fixes(cast.db, SYSTEM, fixes).inserted == len(fixes)
-    services.set_route(cast.db, SYSTEM, number, lon=[118.809, 118.80, 118.796],
-                       lat=[28.937, 29.0, 29.054], eta_minutes=50)  # fmt: skip
     sign_in(client, "enterprise")
     page = client.get(f"/waste/manifests/{number}/track")
     assert page.status_code == 200 and 'id="synthetic-badge"' in page.text

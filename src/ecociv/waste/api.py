@@ -34,6 +34,9 @@ from ecociv.waste.schemas import (
     LedgerIn,
     ManifestOut,
     ManifestPageOut,
+    OnBehalfIn,
+    RelayAcceptIn,
+    RelayOfferIn,
     RouteIn,
     SavedOut,
     TrackOut,
@@ -257,11 +260,61 @@ def act(
     actor: Actor = Depends(require(Permission.WASTE_RECORD)),
 ) -> Any:
     """Take a legal action (T2–T11) as the party it belongs to: submit, cancel, depart,
-    hand_over, deliver, confirm_receipt, report_disposal, make_return_manifest,
-    start_correction, finish_correction, complete_backfill, revise_draft. A refused action
+    offer_relay, withdraw_relay, accept_relay, deliver, confirm_receipt, report_disposal,
+    make_return_manifest, start_correction, finish_correction, complete_backfill, revise_draft.
+    A refused action
     answers 403 (wrong party), 409 (wrong state) or 422 (bad input or a blocking rule, with the
     rule in the message) and changes nothing."""
     view = services.act(db, actor, ref, action, body.args(), on_behalf_of=body.on_behalf_of)
+    return _manifest_out(view)
+
+
+@router.get("/relay-offers", response_model=list[ManifestOut])
+def relay_offers(
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.WASTE_READ)),
+) -> Any:
+    """Relays offered to the caller's unit by name, waiting for it to take them over."""
+    return [_manifest_out(v) for v in services.relay_offers(db, actor)]
+
+
+@router.post("/manifests/{ref}/relay/offer", response_model=ManifestOut)
+def offer_relay(
+    ref: str,
+    body: RelayOfferIn,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.WASTE_RECORD)),
+) -> Any:
+    """T5: the current carrier or the consignor offers an in-transit manifest to a named next
+    carrier (转移办法 第十七条). Anyone else: 403 or 404; a second offer: 409."""
+    args = {"to_carrier_uscc": body.to_carrier_uscc, "place": body.place}
+    view = services.act(db, actor, ref, "offer_relay", args, on_behalf_of=body.on_behalf_of)
+    return _manifest_out(view)
+
+
+@router.post("/manifests/{ref}/relay/withdraw", response_model=ManifestOut)
+def withdraw_relay(
+    ref: str,
+    body: OnBehalfIn,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.WASTE_RECORD)),
+) -> Any:
+    """T5: the unit that offered a relay withdraws the offer before it is accepted."""
+    view = services.act(db, actor, ref, "withdraw_relay", {}, on_behalf_of=body.on_behalf_of)
+    return _manifest_out(view)
+
+
+@router.post("/manifests/{ref}/relay/accept", response_model=ManifestOut)
+def accept_relay(
+    ref: str,
+    body: RelayAcceptIn,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.WASTE_RECORD)),
+) -> Any:
+    """T5: the named next carrier takes the relay over with its vehicle and crew (W09). A
+    carrier with no offer, or after the offer was withdrawn: 404; refusals are audited."""
+    args = {"leg": body.leg}
+    view = services.act(db, actor, ref, "accept_relay", args, on_behalf_of=body.on_behalf_of)
     return _manifest_out(view)
 
 

@@ -68,6 +68,9 @@ The cases of notes §6 (who and when is in ``waste/data/README.md``):
   W18 a hand-over booked 0.5 t short of its manifest; W19 one vehicle loading two consignors'
   waste 20 minutes apart; W20 a closed manifest without a disposal result for 125 days; W21 a
   manifest submitted 45 days ago and never loaded.
+* T5 a relay: the first carrier offers the manifest to another county's carrier by name, a
+  wrong-carrier attempt to take it is refused (and kept in the audit log), the named carrier
+  accepts with its own vehicle and crew and delivers (转移办法 第十七条).
 * Every state of the machine is reached: drafts (one left open, two return drafts of T10),
   submitted, in transit, delivered, accepted, partially accepted, rejected, closed, disposed,
   cancelled (T3 before loading, and the W14 draft), under correction (one finished, one open),
@@ -102,7 +105,7 @@ from sqlalchemy import func, select
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
-from ecociv.kernel import Actor
+from ecociv.kernel import Actor, NotFoundError, PermissionDeniedError
 from ecociv.kernel.clock import SHANGHAI
 from ecociv.standards import waste as catalogue
 from ecociv.waste import services
@@ -575,6 +578,11 @@ class _Line:
         return _ZERO
 
 
+#: A relay is offered this long before the next carrier takes it over, which is this long
+#: before arrival (the first vehicle's fixes cover the whole way).
+_RELAY_OFFER = timedelta(minutes=15)
+_RELAY_BEFORE = timedelta(minutes=5)
+
 #: The standard steps of a manifest, in order; ``_Trip.until`` names the last one taken.
 _CHAIN = ("draft", "submit", "depart", "deliver", "confirm", "dispose")
 
@@ -613,6 +621,8 @@ class _Trip:
     extra: list[tuple[str, timedelta, str, dict[str, Any]]] = field(default_factory=list)
     cases: list[str] = field(default_factory=list)
     hand_over_short_t: Decimal = _ZERO
+    relay_carrier: str = ""  # T5: the named next carrier, taking over before arrival
+    relay_vehicle: _VehicleSpec | None = None
     t_deliver: datetime | None = None
     t_confirm: datetime | None = None
     t_dispose: datetime | None = None
@@ -625,6 +635,16 @@ class _Trip:
 
     def takes(self, step: str) -> bool:
         return _CHAIN.index(step) <= _CHAIN.index(self.until)
+
+    @property
+    def t_relay(self) -> datetime:
+        """When the next carrier takes a relay over: shortly before arrival."""
+        return self.anchor("deliver") - _RELAY_BEFORE
+
+    @property
+    def deliverer(self) -> str:
+        """The carrier that delivers: the relay's next carrier, else the first one."""
+        return self.relay_carrier or self.carrier
 
     def motion_seconds(self) -> float:
         return _knots(_cumulative(self.path), self.stops, self.speed_kmh / 3.6)[-1][0]
@@ -997,6 +1017,9 @@ class _Planner:
         line.note = "2 袋破损且内容物为液态，与联单“固态”不符（种类差异），该部分拒收（合成）"
         line.found_form = "液态"
         trip.extra.append(("confirm", 2 * _DAY, "return", {}))
+        # T5: a relay — the 江山 carrier takes the load over from the first carrier by name.
+        trip = self.special(K_AUTO, "900-252-12", "2.200", 35)
+        trip.relay_carrier = self.data.carriers["330881"]
         # T3: cancelled before loading.
         trip = self.special(J_RESIN, "900-039-49", "1.300", 100)
         trip.until = "submit"
@@ -1145,6 +1168,21 @@ class _Planner:
                 trip.retime()
             else:
                 raise RuntimeError(f"no free vehicle for demo trip {trip.key}")
+            if trip.relay_carrier:
+                begin, end = trip.t_relay - 15 * _MINUTE, trip.anchor("deliver") + 15 * _MINUTE
+                relay = [
+                    v
+                    for v in self.data.vehicles
+                    if v.carrier == trip.relay_carrier
+                    and _local_day(trip.t_relay)
+                    <= _local_day(self.now) + timedelta(days=v.valid_until_days)
+                    and all(e <= begin or s >= end for s, e in busy[v.plate])
+                ]
+                if not relay:
+                    raise RuntimeError(f"no free relay vehicle for demo trip {trip.key}")
+                chosen = min(relay, key=lambda v: (used[v.plate], v.plate))
+                trip.relay_vehicle = chosen
+                busy[chosen.plate].append((begin, end))
         for trip in self.trips:
             first = trip.track_of
             if first is None:
@@ -1468,6 +1506,10 @@ class _Player:
                         if trip.refused is not None:
                             mine.append((trip.t_depart - 40 * _MINUTE, "refused_depart", {}))
                         mine.append((trip.t_depart, "depart", {}))
+                    if trip.relay_carrier and trip.takes("deliver"):
+                        mine.append((trip.t_relay - _RELAY_OFFER, "offer_relay", {}))
+                        mine.append((trip.t_relay - _MINUTE, "wrong_relay", {}))
+                        mine.append((trip.t_relay, "accept_relay", {}))
                     for step in ("deliver", "confirm", "dispose"):
                         if trip.takes(step):
                             mine.append((trip.anchor(step), step, {}))
@@ -1703,6 +1745,40 @@ class _Player:
         self.act(trip, "depart", trip.carrier, leg=self.leg(trip, trip.vehicle))
         self.ledger_out(trip, with_batches=True)
 
+    def relay_place(self, trip: _Trip) -> str:
+        return f"{trip.receiver.name}外停车场（联运交接点）"
+
+    def do_offer_relay(self, trip: _Trip) -> None:
+        """T5: the first carrier offers the relay to the next carrier by name."""
+        self.act(trip, "offer_relay", trip.carrier, to_carrier_uscc=trip.relay_carrier,
+                 place=self.relay_place(trip))  # fmt: skip
+
+    def do_wrong_relay(self, trip: _Trip) -> None:
+        """A carrier not named tries to take the load over: refused, kept in the audit log."""
+        stranger = next(c for c in sorted(set(self.p.data.carriers.values()))
+                        if c not in (trip.carrier, trip.relay_carrier))  # fmt: skip
+        assert trip.relay_vehicle is not None
+        try:
+            self.act(trip, "accept_relay", stranger, leg=self.relay_leg(trip))
+        except (PermissionDeniedError, NotFoundError):
+            self.cases["T5"].append(f"refused: {stranger} took {trip.number} not offered to it")
+            return
+        raise RuntimeError(f"demo relay {trip.key} should have been refused (not named)")
+
+    def relay_leg(self, trip: _Trip) -> LegInput:
+        assert trip.relay_vehicle is not None
+        return LegInput(
+            vehicle_plate=trip.relay_vehicle.plate,
+            crew=trip.relay_vehicle.crew,
+            start_place=self.relay_place(trip),
+            labels_match=True,
+        )
+
+    def do_accept_relay(self, trip: _Trip) -> None:
+        """T5: the named carrier checks the waste and takes it over with its own vehicle."""
+        self.act(trip, "accept_relay", trip.relay_carrier, leg=self.relay_leg(trip))
+        self.cases["T5"].append(trip.number or trip.ref)
+
     def ingest(self, trip: _Trip) -> None:
         if trip.no_track or trip.track_of is not None:
             return
@@ -1715,7 +1791,7 @@ class _Player:
 
     def do_deliver(self, trip: _Trip) -> None:
         self.ingest(trip)
-        self.act(trip, "deliver", trip.carrier, end_place=trip.receiver.name)
+        self.act(trip, "deliver", trip.deliverer, end_place=trip.receiver.name)
 
     def do_confirm(self, trip: _Trip) -> None:
         receipts = []

@@ -461,6 +461,18 @@ class Correction:
 
 
 @dataclass(frozen=True, slots=True)
+class RelayOffer:
+    """A relay hand-over the current carrier (or the consignor) offers to a named next carrier
+    (转移办法 第十七条): only that carrier may take the waste over, until the offer is accepted
+    or withdrawn. ``place`` is where the hand-over is to happen."""
+
+    to_carrier_uscc: str
+    offered_by: Party
+    offered_at: datetime
+    place: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """A transfer manifest (危险废物转移联单), one version of it. A correction makes a new
     version; the old one is kept unchanged (notes §2.1 T11; 转移办法 第二十条 keeps ≥ 10 years).
@@ -502,6 +514,7 @@ class Manifest:
     paper_scan_ref: str = ""
     backfill_due_on: date | None = None  # 10 working days after the transfer ended
     correction: Correction | None = None
+    relay_offer: RelayOffer | None = None  # a relay hand-over offered, not yet taken (T5)
 
     def line(self, line_no: int) -> ManifestLine:
         for line in self.lines:

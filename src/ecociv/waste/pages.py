@@ -91,7 +91,9 @@ FORM_ACTIONS = (
     "submit",
     "cancel",
     "depart",
-    "hand_over",
+    "offer_relay",
+    "withdraw_relay",
+    "accept_relay",
     "deliver",
     "confirm_receipt",
     "report_disposal",
@@ -134,6 +136,7 @@ def overview(
 ) -> HTMLResponse:
     counts = list(services.count_by_state(db, actor).items())
     latest = services.search_manifests(db, actor, services.ManifestFilter(), page_size=LATEST)
+    offers = services.relay_offers(db, actor)
     return render(
         request,
         "waste/index.html",
@@ -141,6 +144,7 @@ def overview(
             "counts": counts,
             "total": sum(n for _, n in counts),
             "latest": latest,
+            "offers": offers,
             "names": _names(),
             "synthetic": any(i.is_synthetic for i in latest.items),
         },
@@ -515,8 +519,12 @@ def _args(action: str, form: Mapping[str, str]) -> dict[str, Any]:
         return {"shipped_t": shipped}
     if action in ("cancel", "start_correction"):
         return {"reason": form.get("reason", "")}
-    if action in ("depart", "hand_over"):
+    if action in ("depart", "accept_relay"):
         return {"leg": _leg(form)}
+    if action == "offer_relay":
+        return {"to_carrier_uscc": form.get("to_carrier_uscc", ""), "place": form.get("place", "")}
+    if action == "withdraw_relay":
+        return {}
     if action == "deliver":
         return {"end_place": form.get("end_place", "")}
     if action == "confirm_receipt":
@@ -549,6 +557,8 @@ def act(
     actor: Actor = Depends(require(Permission.WASTE_RECORD)),
 ) -> Response:
     back = f"/waste/manifests/{_link(ref)}"
+    if form.get("back") == "/waste":  # a relay taken over from the overview's offers
+        back = "/waste"
     try:
         args = _args(action, form)
         view = services.act(
@@ -561,25 +571,6 @@ def act(
         return redirect(back)
     rule = TRANSITIONS[action]
     flash(request, f"联单 {view.reference}：{rule.name_zh}已完成 ({rule.name_en}: done)")
-    return redirect(_path(view))
-
-
-@router.post("/waste/relay")
-def relay(
-    request: Request,
-    form: dict[str, str] = Depends(_form),
-    db: Database = Depends(get_db),
-    actor: Actor = Depends(require(Permission.WASTE_RECORD)),
-) -> Response:
-    """T5 for the next carrier, who is not on the manifest yet: it enters the number the
-    driver handed over with the waste, its vehicle and crew (转移办法 第十七条)."""
-    number = form.get("number", "").strip()
-    try:
-        view = services.act(db, actor, number, "hand_over", _args("hand_over", form))
-    except EcocivError as exc:
-        flash(request, _message(exc), "error")
-        return redirect("/waste")
-    flash(request, f"联单 {view.reference}：联运交接已完成 (hand-over: done)")
     return redirect(_path(view))
 
 

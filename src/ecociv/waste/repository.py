@@ -81,6 +81,7 @@ def _columns(manifest: Manifest, consignor_adcode: str, receiver_adcode: str) ->
         "carrier_uscc": manifest.carrier_uscc,
         "carriers": carriers_key(manifest),
         "parent_no": manifest.parent_no,
+        "relay_to_uscc": manifest.relay_offer.to_carrier_uscc if manifest.relay_offer else None,
         "paper": manifest.paper,
         "created_at": manifest.created_at,
         "submitted_at": manifest.submitted_at,

@@ -72,7 +72,9 @@ class ActionIn(BaseModel):
         None, description="submit: weighed tonnes per line number (default: the planned)"
     )
     reason: str | None = Field(None, description="cancel, start_correction")
-    leg: LegInput | None = Field(None, description="depart, hand_over")
+    leg: LegInput | None = Field(None, description="depart, accept_relay")
+    to_carrier_uscc: str | None = Field(None, description="offer_relay: the named next carrier")
+    place: str | None = Field(None, description="offer_relay: where the hand-over happens")
     end_place: str | None = Field(None, description="deliver")
     receipts: list[LineReceipt] | None = Field(None, description="confirm_receipt")
     disposals: list[LineDisposal] | None = Field(None, description="report_disposal")
@@ -88,6 +90,31 @@ class ActionIn(BaseModel):
             for k, v in self.__dict__.items()
             if v is not None and k != "on_behalf_of"
         }
+
+
+class RelayOfferIn(BaseModel):
+    """A relay hand-over offered to a named next carrier (转移办法 第十七条)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_carrier_uscc: str = Field(description="the next carrier's 统一社会信用代码 (18 characters)")
+    place: str = Field("", max_length=200, description="where the hand-over is to happen")
+    on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
+
+
+class RelayAcceptIn(BaseModel):
+    """The named next carrier takes the relay over with its vehicle and crew (W09 checks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    leg: LegInput
+    on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
+
+
+class OnBehalfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
 
 
 class EventOut(BaseModel):

@@ -91,10 +91,23 @@ class LicenceRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
+#: A GPS device is bound to one vehicle at a time (a vehicle without one has "").
+_BOUND = text("gps_device_id <> ''")
+
+
 class VehicleRow(Base):
-    """A carrier's dangerous-goods vehicle."""
+    """A carrier's dangerous-goods vehicle, with the GPS device bound to it (unique)."""
 
     __tablename__ = "waste_vehicle"
+    __table_args__ = (
+        Index(
+            "uq_waste_vehicle_gps_device_id",
+            "gps_device_id",
+            unique=True,
+            sqlite_where=_BOUND,
+            postgresql_where=_BOUND,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plate: Mapped[str] = mapped_column(String(12), nullable=False, unique=True)
@@ -103,7 +116,7 @@ class VehicleRow(Base):
     dangerous_goods_classes: Mapped[list[Any]] = mapped_column(JSON, nullable=False)
     valid_from_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     valid_until_on: Mapped[date] = mapped_column(Date, nullable=False)
-    gps_device_id: Mapped[str] = mapped_column(String(40), nullable=False, default="", index=True)
+    gps_device_id: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     is_synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
@@ -206,6 +219,8 @@ class ManifestRow(Base):
     #: every carrier of the manifest (the planned one and each leg's), as ",uscc,uscc,"
     carriers: Mapped[str] = mapped_column(String(400), nullable=False, server_default="")
     parent_no: Mapped[str | None] = mapped_column(String(14), nullable=True)
+    #: the carrier a relay hand-over is offered to (转移办法 第十七条), while the offer stands
+    relay_to_uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
     paper: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

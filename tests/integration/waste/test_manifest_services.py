@@ -150,10 +150,12 @@ def test_an_enterprise_user_cannot_draft_for_another_unit(cast: Cast) -> None:
 RELAY = "91330822MA7A2B9B8P"  # 常山示例危险货物运输（合成）: the second carrier of a relay
 
 
-def test_a_relay_carrier_takes_over_by_the_number_and_then_sees_the_manifest(cast: Cast) -> None:
-    """转移办法 第十七条: the next carrier is not on the manifest until it takes the waste over;
-    it finds the manifest in transit by the number the driver hands over. A unit that is no
-    carrier cannot, and after the hand-over both carriers see the manifest."""
+def test_a_relay_carrier_takes_over_an_offered_relay_and_then_sees_the_manifest(
+    cast: Cast,
+) -> None:
+    """转移办法 第十七条: the next carrier is not on the manifest until the current carrier
+    offers it the relay by name; it then sees the manifest, accepts with its vehicle and crew,
+    and afterwards both carriers see the manifest. A unit not named cannot find it."""
     from ecociv.waste import CrewMember, CrewRole, Vehicle
     from ecociv.waste.rules import LegInput
     from tests.integration.waste.conftest import user_of
@@ -174,15 +176,19 @@ def test_a_relay_carrier_takes_over_by_the_number_and_then_sees_the_manifest(cas
     services.act(cast.db, cast.carrier_user, number, "depart", {"leg": LEG},
                  clock=cast.clock.advance(hours=1))  # fmt: skip
     assert services.search_manifests(cast.db, relay, services.ManifestFilter()).total == 0
-    stranger = "91330803MA717C7843"  # 衢江示例汽车零部件（合成）: no party, no vehicles
-    services.register_facility(cast.db, SYSTEM, services.FacilityInput(uscc=stranger))
-    with pytest.raises(NotFoundError):  # a unit that is no carrier cannot find it
-        services.act(cast.db, user_of(cast.db, stranger, "外单位"), number, "hand_over",
-                     {"leg": LEG}, clock=cast.clock)  # fmt: skip
     leg = LegInput("浙H67890", ("D002", "E002"), "衢州中转站", True)
-    view = services.act(cast.db, relay, number, "hand_over", {"leg": leg},
-                        clock=cast.clock.advance(hours=1))  # fmt: skip
+    with pytest.raises(NotFoundError):  # no offer yet: the manifest is not the relay's to see
+        services.act(cast.db, relay, number, "accept_relay", {"leg": leg}, clock=cast.clock)
+    offered = services.act(cast.db, cast.carrier_user, number, "offer_relay",
+                           {"to_carrier_uscc": RELAY, "place": "衢州中转站"},
+                           clock=cast.clock.advance(minutes=30))  # fmt: skip
+    assert offered.manifest.relay_offer is not None
+    assert services.relay_offers(cast.db, relay)[0].manifest.number == number
+    assert services.get_manifest(cast.db, relay, number).actions == ["accept_relay"]
+    view = services.act(cast.db, relay, number, "accept_relay", {"leg": leg},
+                        clock=cast.clock.advance(minutes=30))  # fmt: skip
     assert [x.carrier_uscc for x in view.manifest.legs] == [CARRIER, RELAY]
+    assert view.manifest.relay_offer is None and services.relay_offers(cast.db, relay) == []
     assert services.search_manifests(cast.db, relay, services.ManifestFilter()).total == 1
     assert (
         services.search_manifests(cast.db, cast.carrier_user, services.ManifestFilter()).total == 1

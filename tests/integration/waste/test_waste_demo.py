@@ -130,6 +130,36 @@ def test_every_state_of_the_manifest_machine_is_reached(
     assert sum(now_in.values()) == summary.manifests == _count(db, ManifestRow)
 
 
+def test_a_relay_is_offered_by_name_and_taken_over_only_by_the_named_carrier(
+    demo: tuple[Database, WasteDemoSummary],
+) -> None:
+    """T5 (转移办法 第十七条): the demo's relay goes through offer → accept; a carrier not named
+    was refused and its attempt is in the audit log; the named one delivered."""
+    db, summary = demo
+    refused = [c for c in summary.cases["T5"] if c.startswith("refused:")]
+    (number,) = [c for c in summary.cases["T5"] if c.isdigit()]
+    assert len(refused) == 1 and number in refused[0]
+    with db.reading() as session:
+        row = session.scalar(select(ManifestRow).where(ManifestRow.number == number))
+        assert row is not None and row.relay_to_uscc is None
+        actions = list(
+            session.scalars(
+                select(ManifestEventRow.action)
+                .where(ManifestEventRow.manifest_id == row.id)
+                .order_by(ManifestEventRow.id)
+            )
+        )
+        audited = session.scalar(
+            select(func.count())
+            .select_from(AuditRow)
+            .where(AuditRow.action == "waste_manifest.refused", AuditRow.entity_id == number)
+        )
+    assert actions[2:6] == ["depart", "offer_relay", "accept_relay", "deliver"]
+    legs = row.body["legs"]
+    assert len(legs) == 2 and legs[0]["carrier_uscc"] != legs[1]["carrier_uscc"]
+    assert legs[0]["end_place"] == legs[1]["start_place"] and audited == 1
+
+
 def test_each_warning_rule_has_its_case(demo: tuple[Database, WasteDemoSummary]) -> None:
     db, summary = demo
     assert set(summary.blocked) == BLOCKED and all(n == 1 for n in summary.blocked.values())

@@ -49,6 +49,7 @@ from ecociv.waste import (
     TransportLeg,
     Vehicle,
     WasteKind,
+    accept_relay,
     backfill_paper,
     cancel,
     close,
@@ -59,16 +60,17 @@ from ecociv.waste import (
     depart,
     finish_correction,
     format_manifest_number,
-    hand_over,
     legal_actions,
     make_return_manifest,
+    offer_relay,
     report_disposal,
     revise_draft,
     start_correction,
     submit,
     validate_manifest_number,
+    withdraw_relay,
 )
-from ecociv.waste.rules import locked_sections
+from ecociv.waste.rules import check_planning_open, locked_sections
 
 S = ManifestState
 D = Decimal
@@ -100,6 +102,7 @@ def beijing(mo: int, d: int, h: int = 10, mi: int = 0, y: int = 2025) -> datetim
 T_DRAFT = beijing(9, 25, 9)
 T_SUBMIT = beijing(9, 26, 8)
 T_DEPART = beijing(9, 26, 9)
+T_OFFER = beijing(9, 26, 10, 30)
 T_RELAY = beijing(9, 26, 11)
 T_DELIVER = beijing(9, 26, 15)  # Friday before National Day: receipt due 10-10
 T_CONFIRM = beijing(9, 29, 10)
@@ -227,6 +230,13 @@ def in_transit() -> Manifest:
     return depart(submitted(), CARRIER_P, LEG, now=T_DEPART, context=CONTEXT).manifest
 
 
+def offered(by: Party = CARRIER_P, to: str = RELAY) -> Manifest:
+    """In transit, with a relay offered to ``to`` at the 衢州中转站."""
+    return offer_relay(
+        in_transit(), by, to_carrier_uscc=to, place="衢州中转站", now=T_OFFER
+    ).manifest
+
+
 def delivered() -> Manifest:
     return deliver(
         in_transit(), CARRIER_P, end_place="江山市某处置厂", now=T_DELIVER, context=CONTEXT
@@ -269,8 +279,12 @@ def test_a_manifest_walks_every_legal_transition_to_closed_and_disposed() -> Non
     assert m.legs[0].operating_certificate_no == VEHICLE.operating_certificate_no
     assert m.legs[0].gps_device_id == "GPS-0001"
 
-    steps.append(hand_over(m, RELAY_P, RELAY_LEG, now=T_RELAY, context=CONTEXT))
+    steps.append(offer_relay(m, CARRIER_P, to_carrier_uscc=RELAY, place="衢州中转站", now=T_OFFER))
     m = steps[-1].manifest
+    assert m.state is S.IN_TRANSIT and len(m.legs) == 1 and m.relay_offer is not None
+    steps.append(accept_relay(m, RELAY_P, RELAY_LEG, now=T_RELAY, context=CONTEXT))
+    m = steps[-1].manifest
+    assert m.relay_offer is None
     assert m.state is S.IN_TRANSIT and len(m.legs) == 2
     assert m.legs[0].end_place == "衢州中转站" and m.legs[0].ended_at == T_RELAY
     assert m.legs[1].carrier_uscc == RELAY and m.legs[1].order == 2
@@ -301,10 +315,13 @@ def test_a_manifest_walks_every_legal_transition_to_closed_and_disposed() -> Non
     assert m.lines[0].disposed_t == D("3.98") and m.lines[0].method_code == "R9"
 
     events = [step.event for step in steps]
-    assert [e.transition for e in events] == ["T1", "T2", "T4", "T5", "T6", "T7", "T8", "T9"]
+    assert [e.transition for e in events] == [
+        "T1", "T2", "T4", "T5", "T5", "T6", "T7", "T8", "T9"
+    ]  # fmt: skip
     assert [e.to_state for e in events] == [
         S.DRAFT,
         S.SUBMITTED,
+        S.IN_TRANSIT,
         S.IN_TRANSIT,
         S.IN_TRANSIT,
         S.DELIVERED,
@@ -317,13 +334,14 @@ def test_a_manifest_walks_every_legal_transition_to_closed_and_disposed() -> Non
         GENERATOR,
         GENERATOR,
         CARRIER_P,
+        CARRIER_P,
         RELAY_P,
         RELAY_P,
         RECEIVER_P,
         None,  # T8 is the platform's
         RECEIVER_P,
     ]
-    assert events[5].data["late"] is False
+    assert events[6].data["late"] is False
     assert all(e.manifest_no == NUMBER for e in events[1:])
     assert locked_sections(m) == {
         (Section.CONSIGNOR, None),
@@ -339,7 +357,13 @@ def test_a_manifest_walks_every_legal_transition_to_closed_and_disposed() -> Non
 
 def test_legal_actions_follow_the_table() -> None:
     assert legal_actions(S.DRAFT) == ("revise_draft", "submit", "cancel")
-    assert legal_actions(S.IN_TRANSIT) == ("hand_over", "deliver", "start_correction")
+    assert legal_actions(S.IN_TRANSIT) == (
+        "offer_relay",
+        "withdraw_relay",
+        "accept_relay",
+        "deliver",
+        "start_correction",
+    )
     assert legal_actions(S.CANCELLED) == ()
     assert "make_return_manifest" in legal_actions(S.REJECTED)
 
@@ -358,7 +382,13 @@ def test_legal_actions_follow_the_table() -> None:
         ("submitted", "depart", RELAY_P),  # not the planned carrier
         ("in_transit", "deliver", GENERATOR),
         ("in_transit", "deliver", RELAY_P),  # not the carrier of the current leg
-        ("in_transit", "hand_over", RECEIVER_P),
+        ("in_transit", "offer_relay", RECEIVER_P),
+        ("in_transit", "offer_relay", RELAY_P),  # not on the manifest yet
+        ("offered", "accept_relay", RECEIVER_P),
+        ("offered", "accept_relay", CARRIER_P),  # the current carrier, not the named one
+        ("offered", "accept_relay", Party(PartyRole.CARRIER, ALTERNATE)),  # a stranger
+        ("offered", "withdraw_relay", RELAY_P),  # the named carrier did not offer it
+        ("offered", "withdraw_relay", GENERATOR),  # the carrier offered, not the consignor
         ("delivered", "confirm", GENERATOR),
         ("delivered", "confirm", ALTERNATE_P),  # a receiver, but not this one
         ("closed", "dispose", CARRIER_P),
@@ -371,6 +401,7 @@ def test_only_the_owning_party_may_act(stage: str, step: str, wrong: Party) -> N
         "draft": drafted,
         "submitted": submitted,
         "in_transit": in_transit,
+        "offered": offered,
         "delivered": delivered,
         "closed": closed,
         "rejected": lambda: received(
@@ -388,7 +419,11 @@ def test_only_the_owning_party_may_act(stage: str, step: str, wrong: Party) -> N
         "deliver": lambda: deliver(
             manifest, wrong, end_place="终点", now=T_DELIVER, context=CONTEXT
         ),
-        "hand_over": lambda: hand_over(manifest, wrong, RELAY_LEG, now=T_RELAY, context=CONTEXT),
+        "offer_relay": lambda: offer_relay(manifest, wrong, to_carrier_uscc=ALTERNATE, now=T_RELAY),
+        "accept_relay": lambda: accept_relay(
+            manifest, wrong, RELAY_LEG, now=T_RELAY, context=CONTEXT
+        ),
+        "withdraw_relay": lambda: withdraw_relay(manifest, wrong, now=T_RELAY),
         "confirm": lambda: confirm_receipt(
             manifest, wrong, ACCEPT_ALL, now=T_CONFIRM, context=CONTEXT
         ),
@@ -430,7 +465,8 @@ def test_only_a_generator_or_collector_may_draft_a_manifest() -> None:
         ("submitted", "confirm"),
         ("in_transit", "cancel"),  # only before loading
         ("in_transit", "close"),
-        ("delivered", "hand_over"),
+        ("delivered", "offer_relay"),
+        ("delivered", "accept_relay"),
         ("delivered", "report_disposal"),
         ("accepted", "report_disposal"),  # disposal follows closing
         ("accepted", "make_return"),
@@ -444,6 +480,7 @@ def test_a_step_is_refused_in_a_state_that_does_not_allow_it(stage: str, step: s
         "draft": drafted,
         "submitted": submitted,
         "in_transit": in_transit,
+        "offered": offered,
         "delivered": delivered,
         "accepted": received,
         "closed": closed,
@@ -464,9 +501,13 @@ def test_a_step_is_refused_in_a_state_that_does_not_allow_it(stage: str, step: s
         ),
         "cancel": lambda: cancel(manifest, GENERATOR, reason="不转了", now=T_DISPOSE),
         "close": lambda: close(manifest, now=T_DISPOSE),
-        "hand_over": lambda: hand_over(
+        "offer_relay": lambda: offer_relay(
+            manifest, CARRIER_P, to_carrier_uscc=ALTERNATE, now=T_DISPOSE
+        ),
+        "accept_relay": lambda: accept_relay(
             manifest, RELAY_P, RELAY_LEG, now=T_DISPOSE, context=CONTEXT
         ),
+        "withdraw_relay": lambda: withdraw_relay(manifest, CARRIER_P, now=T_DISPOSE),
         "report_disposal": lambda: report_disposal(
             manifest, RECEIVER_P, (), now=T_DISPOSE, context=CONTEXT
         ),
@@ -932,22 +973,106 @@ def test_a_whole_dangerous_goods_class_covers_its_divisions_and_the_escort_rule_
 
 
 def test_the_next_carrier_is_checked_like_the_first() -> None:
-    m = in_transit()
+    m = offered()
     bad = dataclasses.replace(RELAY_LEG, crew=("D002",))  # no escort
     error = refused(
-        TransferBlockedError, lambda: hand_over(m, RELAY_P, bad, now=T_RELAY, context=CONTEXT), m
+        TransferBlockedError,
+        lambda: accept_relay(m, RELAY_P, bad, now=T_RELAY, context=CONTEXT),
+        m,
     )
     assert error.rule == "W09"
     mismatch = dataclasses.replace(RELAY_LEG, labels_match=False)
     refused(
         TransferBlockedError,
-        lambda: hand_over(m, RELAY_P, mismatch, now=T_RELAY, context=CONTEXT),
+        lambda: accept_relay(m, RELAY_P, mismatch, now=T_RELAY, context=CONTEXT),
         m,
     )
 
 
+def test_relay_article_17_only_the_named_next_carrier_takes_over_an_offered_relay() -> None:
+    """转移办法 第十七条: the current carrier offers the relay to a named next carrier, who
+    alone accepts it; the offer is then used up and the new leg starts at the offered place."""
+    m = offered()
+    assert m.relay_offer is not None and m.relay_offer.to_carrier_uscc == RELAY
+    assert m.relay_offer.offered_by == CARRIER_P and m.legs == in_transit().legs
+    stranger = Party(PartyRole.CARRIER, ALTERNATE, "外单位")
+    error = refused(
+        PermissionDeniedError,
+        lambda: accept_relay(m, stranger, RELAY_LEG, now=T_RELAY, context=CONTEXT),
+        m,
+    )
+    assert RELAY in error.message
+    no_place = dataclasses.replace(RELAY_LEG, start_place="")
+    taken = accept_relay(m, RELAY_P, no_place, now=T_RELAY, context=CONTEXT)
+    assert taken.manifest.relay_offer is None
+    assert [leg.carrier_uscc for leg in taken.manifest.legs] == [CARRIER, RELAY]
+    assert taken.manifest.legs[1].start_place == "衢州中转站"  # the offered place
+    assert taken.event.action == "accept_relay" and taken.event.data["from_carrier"] == CARRIER
+
+
+def test_relay_article_17_the_consignor_may_offer_and_only_the_offerer_withdraws() -> None:
+    m = offered(by=GENERATOR)
+    assert m.relay_offer is not None and m.relay_offer.offered_by == GENERATOR
+    refused(PermissionDeniedError, lambda: withdraw_relay(m, CARRIER_P, now=T_RELAY), m)
+    back = withdraw_relay(m, GENERATOR, now=T_RELAY)
+    assert back.manifest.relay_offer is None and back.event.data == {"to_carrier": RELAY}
+    error = refused(
+        ConflictError,
+        lambda: accept_relay(back.manifest, RELAY_P, RELAY_LEG, now=T_RELAY, context=CONTEXT),
+        back.manifest,
+    )
+    assert error.field == "relay_offer"
+
+
+def test_relay_article_17_the_next_carrier_must_be_another_valid_carrier() -> None:
+    m = in_transit()
+    for to, field in ((CARRIER, "to_carrier_uscc"), ("not-a-code", "to_carrier_uscc")):
+        error = refused(
+            ValidationError,
+            lambda to=to: offer_relay(m, CARRIER_P, to_carrier_uscc=to, now=T_OFFER),
+            m,
+        )
+        assert error.field == field
+
+
+def test_relay_article_17_one_offer_stands_at_a_time_and_only_a_standing_one_is_taken() -> None:
+    m = offered()
+    again = refused(
+        ConflictError,
+        lambda: offer_relay(m, CARRIER_P, to_carrier_uscc=ALTERNATE, now=T_RELAY),
+        m,
+    )
+    plain = in_transit()
+    nothing = refused(ConflictError, lambda: withdraw_relay(plain, CARRIER_P, now=T_RELAY), plain)
+    none = refused(
+        ConflictError,
+        lambda: accept_relay(plain, RELAY_P, RELAY_LEG, now=T_RELAY, context=CONTEXT),
+        plain,
+    )
+    assert again.field == nothing.field == none.field == "relay_offer"
+
+
+def test_a_delivery_lets_a_relay_offer_lapse() -> None:
+    done = deliver(offered(), CARRIER_P, end_place="终点", now=T_DELIVER, context=CONTEXT)
+    assert done.manifest.relay_offer is None
+
+
+def test_planning_locks_with_the_transport_section_signed_at_departure() -> None:
+    """The planned route and ETA are open before loading (draft, submitted) and locked from
+    the departure's transport signature on, in every later state."""
+    check_planning_open(drafted())
+    check_planning_open(submitted())
+    for stage in (in_transit, delivered, received, closed):
+        with pytest.raises(ConflictError) as caught:
+            check_planning_open(stage())
+        assert caught.value.field == "route"
+    cancelled = cancel(submitted(), GENERATOR, reason="不转了", now=T_DEPART).manifest
+    with pytest.raises(ConflictError):
+        check_planning_open(cancelled, "eta_minutes")
+
+
 def test_after_a_handover_only_the_current_carrier_delivers() -> None:
-    m = hand_over(in_transit(), RELAY_P, RELAY_LEG, now=T_RELAY, context=CONTEXT).manifest
+    m = accept_relay(offered(), RELAY_P, RELAY_LEG, now=T_RELAY, context=CONTEXT).manifest
     refused(
         PermissionDeniedError,
         lambda: deliver(m, CARRIER_P, end_place="终点", now=T_DELIVER, context=CONTEXT),

@@ -13,7 +13,9 @@ The transitions (function: from → to, who acts, legal basis):
 * T2 :func:`submit`: draft → submitted; consignor; 第十条第三项, 第十五条, 第二十一至二十七条.
 * T3 :func:`cancel`: draft, submitted → cancelled; consignor; design (before loading only).
 * T4 :func:`depart`: submitted → in_transit; carrier; 第十一条第一、二项, 第十三条.
-* T5 :func:`hand_over`: in_transit → in_transit (leg n+1); next carrier; 第十七条.
+* T5 relay transport, offer → accept (第十七条): :func:`offer_relay` (the current carrier or the
+  consignor names the next carrier), :func:`withdraw_relay` (the offerer), :func:`accept_relay`
+  (only the named carrier: in_transit → in_transit, leg n+1).
 * T6 :func:`deliver`: in_transit → delivered; current carrier; 第十一条第四项.
 * T7 :func:`confirm_receipt`: delivered → accepted, partially_accepted, rejected; receiver;
   第十二条, 第十八条.
@@ -102,6 +104,7 @@ from ecociv.waste.model import (
     ManifestState,
     Party,
     PartyRole,
+    RelayOffer,
     Section,
     Signature,
     SignatureMethod,
@@ -376,12 +379,28 @@ TRANSITIONS: Final[Mapping[str, TransitionRule]] = {
         "carrier",
         "转移办法 第十一条、第十三条",
     ),
-    "hand_over": TransitionRule(
+    "offer_relay": TransitionRule(
         "T5",
-        "联运交接",
-        "hand over to the next carrier",
+        "发起联运交接",
+        "offer the relay to the next carrier",
         frozenset({S.IN_TRANSIT}),
-        "carrier",
+        "carrier or consignor",
+        "转移办法 第十七条",
+    ),
+    "withdraw_relay": TransitionRule(
+        "T5",
+        "撤回联运交接",
+        "withdraw the relay offer",
+        frozenset({S.IN_TRANSIT}),
+        "carrier or consignor",
+        "转移办法 第十七条",
+    ),
+    "accept_relay": TransitionRule(
+        "T5",
+        "接收联运交接",
+        "take over the relay",
+        frozenset({S.IN_TRANSIT}),
+        "next carrier",
         "转移办法 第十七条",
     ),
     "deliver": TransitionRule(
@@ -1313,7 +1332,67 @@ def depart(
     return Transition(departed, _event(manifest, departed, "depart", actor, moment, data))
 
 
-def hand_over(
+def _offer_of(m: Manifest, rule: TransitionRule) -> RelayOffer:
+    if m.relay_offer is None:
+        raise ConflictError(
+            f"联单 {_label(m)} 没有待接收的联运交接，不能{rule.name_zh} "
+            f"(no relay offer stands on this manifest; cannot {rule.name_en})",
+            field="relay_offer",
+        )
+    return m.relay_offer
+
+
+def offer_relay(
+    manifest: Manifest, actor: Party, *, to_carrier_uscc: str, place: str = "", now: datetime
+) -> Transition:
+    """T5, offer: the carrier of the current leg, or the consignor, names the next carrier of a
+    relay transport (转移办法 第十七条: the next carrier takes over from the previous one with
+    the consignor's manifest; no one else may take the load). One offer stands at a time, to a
+    carrier other than the current one; the manifest is unchanged otherwise (no leg, no
+    signature) until the named carrier accepts."""
+    rule = _require_state(manifest, "offer_relay")
+    current = _current_leg(manifest)
+    is_carrier = actor.role is PartyRole.CARRIER and actor.uscc == current.carrier_uscc
+    is_consignor = actor.role is manifest.consignor_role and actor.uscc == manifest.consignor_uscc
+    if not (is_carrier or is_consignor):
+        _denied(
+            manifest, "当前承运人或移出人", f"{current.carrier_uscc}、{manifest.consignor_uscc}",
+            rule, actor,
+        )  # fmt: skip
+    if manifest.relay_offer is not None:
+        raise ConflictError(
+            f"联单 {_label(manifest)} 已有待接收的联运交接"
+            f"（{manifest.relay_offer.to_carrier_uscc}），须先撤回 "
+            "(a relay offer already stands: withdraw it first)",
+            field="relay_offer",
+        )
+    to = _uscc(to_carrier_uscc, "to_carrier_uscc", "后一承运人")
+    if to == current.carrier_uscc:
+        raise ValidationError(
+            f"后一承运人 {to} 就是当前承运人 (the next carrier is the current one)",
+            field="to_carrier_uscc",
+        )
+    moment = _now_after(manifest, now)
+    offer = RelayOffer(to_carrier_uscc=to, offered_by=actor, offered_at=moment, place=place.strip())
+    offered = dataclasses.replace(manifest, relay_offer=offer)
+    data = {"to_carrier": to, "from_carrier": current.carrier_uscc, "place": offer.place}
+    return Transition(offered, _event(manifest, offered, "offer_relay", actor, moment, data))
+
+
+def withdraw_relay(manifest: Manifest, actor: Party, *, now: datetime) -> Transition:
+    """T5, withdrawal: the unit that offered a relay takes the offer back before it is accepted
+    (转移办法 第十七条); the named carrier can no longer accept it."""
+    rule = _require_state(manifest, "withdraw_relay")
+    offer = _offer_of(manifest, rule)
+    if actor.uscc != offer.offered_by.uscc or actor.role is PartyRole.REGULATOR:
+        _denied(manifest, "发起交接的单位", offer.offered_by.uscc, rule, actor)
+    moment = _now_after(manifest, now)
+    withdrawn = dataclasses.replace(manifest, relay_offer=None)
+    data = {"to_carrier": offer.to_carrier_uscc}
+    return Transition(withdrawn, _event(manifest, withdrawn, "withdraw_relay", actor, moment, data))
+
+
+def accept_relay(
     manifest: Manifest,
     actor: Party,
     leg: LegInput,
@@ -1322,20 +1401,25 @@ def hand_over(
     context: ManifestContext,
     method: SignatureMethod = SignatureMethod.ACCOUNT,
 ) -> Transition:
-    """T5: relay transport. The next carrier, having checked the consignor, the previous
-    carrier and the waste (第十七条; ``labels_match``), takes over at ``leg.start_place``: the
-    current leg ends there and then, a new leg starts, with the same vehicle and crew checks as
-    T4 (W09)."""
-    rule = _require_state(manifest, "hand_over")
-    if actor.role is not PartyRole.CARRIER:
-        _denied(manifest, "后一承运人", "承运单位", rule, actor)
+    """T5, acceptance: only the carrier named in the standing offer, having checked the
+    consignor, the previous carrier and the waste (转移办法 第十七条; ``labels_match``), takes
+    over at ``leg.start_place`` (the offer's place when left empty): the current leg ends there
+    and then, a new leg starts, with the same vehicle and crew checks as T4 (W09), and the
+    offer is used up. Reads ``vehicles``, ``crew`` (the accepting carrier's)."""
+    rule = _require_state(manifest, "accept_relay")
+    offer = _offer_of(manifest, rule)
+    if actor.role is not PartyRole.CARRIER or actor.uscc != offer.to_carrier_uscc:
+        _denied(manifest, "被指定的后一承运人", offer.to_carrier_uscc, rule, actor)
     moment = _now_after(manifest, now)
     current = _current_leg(manifest)
+    if not leg.start_place.strip() and offer.place:
+        leg = dataclasses.replace(leg, start_place=offer.place)
     nxt = _leg(actor, current.order + 1, leg, manifest, moment, context)
     ended = dataclasses.replace(current, end_place=nxt.start_place, ended_at=moment)
     handed = dataclasses.replace(
         manifest,
         legs=(*manifest.legs[:-1], ended, nxt),
+        relay_offer=None,
         signatures=(
             *manifest.signatures,
             _sign(actor, Section.TRANSPORT, moment, method, nxt.order),
@@ -1348,7 +1432,7 @@ def hand_over(
         "leg": nxt.order,
         "vehicle_plate": nxt.vehicle_plate,
     }
-    return Transition(handed, _event(manifest, handed, "hand_over", actor, moment, data))
+    return Transition(handed, _event(manifest, handed, "accept_relay", actor, moment, data))
 
 
 def deliver(
@@ -1380,6 +1464,7 @@ def deliver(
         delivered_at=moment,
         receipt_due_on=due,
         legs=(*manifest.legs[:-1], ended),
+        relay_offer=None,  # delivered: a relay no longer taken over lapses
         signatures=(
             *manifest.signatures,
             _sign(actor, Section.TRANSPORT, moment, method, current.order),
@@ -2216,3 +2301,35 @@ def complete_backfill(manifest: Manifest, actor: Party, *, now: datetime) -> Tra
 def locked_sections(manifest: Manifest) -> frozenset[tuple[Section, int | None]]:
     """The signed, hence locked, sections: (section, leg order for transport legs)."""
     return frozenset((sig.section, sig.leg_order) for sig in manifest.signatures)
+
+
+#: States in which nothing has been loaded yet, so the transport plan is still open.
+_PLANNING_STATES: Final = frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_CORRECTION})
+
+
+def check_planning_open(manifest: Manifest, field_name: str = "route") -> None:
+    """Planning data — the planned route and its expected travel time — belong to the
+    transport section: the carrier (or the consignor) files them before loading, and they lock
+    with that section when its first leg is signed at departure (T4; 转移办法 第十一条、第十三条),
+    and so in every later state (delivered, closed, disposed …) and on a cancelled manifest.
+    Rewriting them afterwards would change the evidence of the route and transit-time warnings
+    (W03, W06, W13) after the fact; the signed version stays as it was.
+
+    Examples:
+        >>> from datetime import datetime, UTC
+        >>> m = Manifest(None, 1, S.DRAFT, WasteKind.HAZARDOUS, "a", PartyRole.GENERATOR, "b",
+        ...              "c", (), datetime(2025, 1, 1, tzinfo=UTC))
+        >>> check_planning_open(m)
+        >>> check_planning_open(dataclasses.replace(m, state=S.DISPOSED))
+        Traceback (most recent call last):
+        ...
+        ecociv.kernel.errors.ConflictError: 联单 （草稿） 当前为“已利用处置”...
+    """
+    signed = any(sig.section is Section.TRANSPORT for sig in manifest.signatures)
+    if signed or manifest.legs or manifest.state not in _PLANNING_STATES:
+        raise ConflictError(
+            f"联单 {_label(manifest)} 当前为“{_state_zh(manifest.state)}”，运输部分已签署锁定，"
+            f"计划路线和预计用时不能再修改 (the transport section is signed and locked: "
+            f"{field_name} can no longer be changed)",
+            field=field_name,
+        )

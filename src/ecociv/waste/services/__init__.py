@@ -24,6 +24,7 @@ from ecociv.waste.services.manifests import (
     manifest_version,
     on_saved,
     read_conditions,
+    relay_offers,
     search_manifests,
 )
 from ecociv.waste.services.registry import (
@@ -98,6 +99,7 @@ __all__ = [
     "manifest_version",
     "on_saved",
     "read_conditions",
+    "relay_offers",
     "record_ledger",
     "register_facility",
     "save_approval",

@@ -7,6 +7,11 @@ Who acts: an enterprise user for its own unit (the facility linked to its enterp
 bureau (``WASTE_MANAGE``) as the regulator for corrections; an administrator may act on behalf
 of a party (``on_behalf_of``: back-entering a party's own records, enterprise systems behind an
 administrator's token), which the audit log records as such.
+
+Relay transport (T5) is offer → accept: the current carrier or the consignor offers the
+manifest to a named next carrier, who alone may then read it and take it over; a unit that is
+not on the manifest and not named in a standing offer cannot even find it. A refused relay step
+changes nothing and is kept in the audit log (``waste_manifest.refused``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from ecociv.kernel import (
     Actor,
     Clock,
     ConflictError,
+    EcocivError,
     NotFoundError,
     Permission,
     PermissionDeniedError,
@@ -61,7 +67,6 @@ from ecociv.waste.tables import (
     ManifestLineRow,
     ManifestRow,
     ManifestVersionRow,
-    VehicleRow,
 )
 
 #: Digits 5–8 of the numbers this platform gives (省 33, 市 08: 转移办法 第十五条).
@@ -108,8 +113,9 @@ class ManifestView:
 
 
 def read_conditions(session: Session, actor: Actor) -> list[ColumnElement[bool]]:
-    """Which manifests the actor sees: an enterprise user those its unit is a party to, a
-    county officer those leaving or arriving in its county, the other signed-in roles all."""
+    """Which manifests the actor sees: an enterprise user those its unit is a party to (or is
+    offered a relay of), a county officer those leaving or arriving in its county, the other
+    signed-in roles all."""
     ensure(actor, Permission.WASTE_READ)
     if actor.role is Role.ENTERPRISE_USER:
         uscc = unit_of(session, actor) or "-"
@@ -118,6 +124,7 @@ def read_conditions(session: Session, actor: Actor) -> list[ColumnElement[bool]]
                 ManifestRow.consignor_uscc == uscc,
                 ManifestRow.receiver_uscc == uscc,
                 ManifestRow.carriers.like(f"%,{uscc},%"),
+                ManifestRow.relay_to_uscc == uscc,
             )
         ]
     if actor.role is Role.COUNTY_OFFICER:
@@ -134,18 +141,13 @@ def ref_condition(ref: str) -> ColumnElement[bool]:
     return ManifestRow.id == (int(key) if key.isdigit() and len(key) < 10 else -1)
 
 
-def _find(session: Session, actor: Actor, ref: str, action: str = "") -> ManifestRow:
-    """A manifest by its number (14 digits) or ``#id`` / id (drafts), within scope. For a
-    relay hand-over (T5) the next carrier is not on the manifest yet: it finds an in-transit
-    manifest by its exact number (the driver hands it over with the waste), if its unit is a
-    carrier with registered vehicles (转移办法 第十七条)."""
-    conditions = read_conditions(session, actor)
-    if action == "hand_over" and actor.role is Role.ENTERPRISE_USER:
-        uscc = unit_of(session, actor)
-        if uscc and session.scalar(select(VehicleRow.id).where(VehicleRow.owner_uscc == uscc)):
-            conditions = [ManifestRow.state == ManifestState.IN_TRANSIT.value]
+def _find(session: Session, actor: Actor, ref: str) -> ManifestRow:
+    """A manifest by its number (14 digits) or ``#id`` / id (drafts), within scope (a relay's
+    next carrier finds it once the relay is offered to it by name)."""
     row = session.scalar(
-        select(ManifestRow).where(ref_condition(ref), *conditions).with_for_update()
+        select(ManifestRow)
+        .where(ref_condition(ref), *read_conditions(session, actor))
+        .with_for_update()
     )
     if row is None:
         raise NotFoundError(f"没有联单 {ref} (no such manifest)", field="manifest")
@@ -250,7 +252,14 @@ def _party(
         return Party(PartyRole.REGULATOR, "", actor.username)
     uscc = _acting_uscc(session, actor, on_behalf_of)
     carriers = {manifest.carrier_uscc, *(leg.carrier_uscc for leg in manifest.legs)}
-    if who == "carrier":
+    if who in ("carrier", "next carrier"):
+        return Party(PartyRole.CARRIER, uscc, actor.username)
+    if who == "carrier or consignor":
+        current = manifest.current_leg
+        if current is not None and uscc == current.carrier_uscc:
+            return Party(PartyRole.CARRIER, uscc, actor.username)
+        if uscc == manifest.consignor_uscc:
+            return Party(manifest.consignor_role, uscc, actor.username)
         return Party(PartyRole.CARRIER, uscc, actor.username)
     if who == "receiver":
         return Party(PartyRole.RECEIVER, uscc, actor.username)
@@ -405,9 +414,10 @@ def act(
     """Take one legal action on a manifest (its number, or ``#id`` for a draft) as the party
     it belongs to. ``args`` are the rules function's inputs: ``draft`` (revise_draft),
     ``shipped_t`` (submit: line number → t), ``reason`` (cancel, start_correction), ``leg``
-    (depart, hand_over), ``end_place`` (deliver), ``receipts`` (confirm_receipt),
-    ``disposals`` (report_disposal), ``changes`` (finish_correction), ``carrier_uscc`` and
-    ``receiver_uscc`` (make_return_manifest). A refused action changes nothing."""
+    (depart, accept_relay), ``to_carrier_uscc`` and ``place`` (offer_relay), ``end_place``
+    (deliver), ``receipts`` (confirm_receipt), ``disposals`` (report_disposal), ``changes``
+    (finish_correction), ``carrier_uscc`` and ``receiver_uscc`` (make_return_manifest).
+    A refused action changes nothing."""
     if action not in machine.TRANSITIONS or action in ("create_draft", "backfill_paper", "close"):
         raise ValidationError(f"未知操作 “{action}” (unknown action)", field="action")
     args = dict(args or {})
@@ -419,6 +429,34 @@ def act(
         manifest_id, consignor = found[0] if found else (None, "")
         _record_blocked(db, blocked, action, manifest_id, consignor, now)
         raise
+    except (PermissionDeniedError, ConflictError, NotFoundError) as refused:
+        if action in RELAY_ACTIONS:
+            _record_refused(db, actor, ref, action, refused, on_behalf_of)
+        raise
+
+
+#: The steps of a relay (T5): a refusal of one of them is kept in the audit log.
+RELAY_ACTIONS = ("offer_relay", "withdraw_relay", "accept_relay")
+
+
+def _record_refused(
+    db: Database,
+    actor: Actor,
+    ref: str,
+    action: str,
+    error: EcocivError,
+    on_behalf_of: str | None,
+) -> None:
+    """Keep a refused step in the audit log (a transaction of its own: the step changed
+    nothing), with who tried what on which reference and why it was refused."""
+    after = {"action": action, "field": error.field or "", "reason": error.message}
+    if on_behalf_of:
+        after["on_behalf_of"] = on_behalf_of
+    with db.transaction() as session:
+        audit.record(
+            session, actor, "waste_manifest.refused", "waste_manifest", ref.strip()[:40], None,
+            after, only_changes=False,
+        )  # fmt: skip
 
 
 def _act(
@@ -432,7 +470,7 @@ def _act(
     found: list[tuple[int, str]],
 ) -> ManifestView:
     with db.transaction() as session:
-        row = _find(session, actor, ref, action)
+        row = _find(session, actor, ref)
         found.append((row.id, row.consignor_uscc))
         current = manifest_of(row.body)
         party = _party(session, actor, current, action, on_behalf_of)
@@ -484,8 +522,22 @@ def _dispatch(
             return machine.cancel(m, party, reason=args.get("reason", ""), now=now)
         if action == "depart":
             return machine.depart(m, party, args["leg"], now=now, context=context)
-        if action == "hand_over":
-            return machine.hand_over(m, party, args["leg"], now=now, context=context)
+        if action == "offer_relay":
+            to = str(args["to_carrier_uscc"]).strip().upper()
+            if to and not facilities(session, [to]):
+                raise ValidationError(
+                    f"后一承运人 {to} 未登记为危险废物相关单位 "
+                    "(the next carrier is not registered)",
+                    field="to_carrier_uscc",
+                )
+            return machine.offer_relay(
+                m, party, to_carrier_uscc=args["to_carrier_uscc"], place=args.get("place", ""),
+                now=now,
+            )  # fmt: skip
+        if action == "withdraw_relay":
+            return machine.withdraw_relay(m, party, now=now)
+        if action == "accept_relay":
+            return machine.accept_relay(m, party, args["leg"], now=now, context=context)
         if action == "deliver":
             return machine.deliver(
                 m, party, end_place=args.get("end_place", ""), now=now, context=context
@@ -594,6 +646,8 @@ def _view(session: Session, actor: Actor, row: ManifestRow) -> ManifestView:
     ]
     usccs = [manifest.consignor_uscc, manifest.receiver_uscc, manifest.carrier_uscc]
     usccs += [leg.carrier_uscc for leg in manifest.legs]
+    if manifest.relay_offer is not None:
+        usccs.append(manifest.relay_offer.to_carrier_uscc)
     return ManifestView(
         id=row.id,
         manifest=manifest,
@@ -609,18 +663,27 @@ def _view(session: Session, actor: Actor, row: ManifestRow) -> ManifestView:
 def _actions_for(session: Session, actor: Actor, m: Manifest) -> list[str]:
     """The legal next actions the viewer's unit could take (the rules decide when it tries)."""
     legal = [a for a in machine.legal_actions(m.state) if a != "close"]
+    legal = [a for a in legal if _relay_fits(a, m)]
     if can(actor, Permission.WASTE_MANAGE) and actor.role is not Role.ADMIN:
         return [a for a in legal if machine.TRANSITIONS[a].actor == "party"]
     if actor.role is not Role.ENTERPRISE_USER:
         return legal if actor.role is Role.ADMIN else []
     uscc = unit_of(session, actor)
     mine: list[str] = []
+    offer = m.relay_offer
     for action in legal:
         who = machine.TRANSITIONS[action].actor
         consignor = uscc == m.consignor_uscc
         receiver = uscc == m.receiver_uscc
         carrier = uscc == m.carrier_uscc or any(leg.carrier_uscc == uscc for leg in m.legs)
-        if (
+        current = m.current_leg is not None and m.current_leg.carrier_uscc == uscc
+        if action == "offer_relay":
+            mine += [action] if current or consignor else []
+        elif action == "withdraw_relay":
+            mine += [action] if offer is not None and offer.offered_by.uscc == uscc else []
+        elif action == "accept_relay":
+            mine += [action] if offer is not None and offer.to_carrier_uscc == uscc else []
+        elif (
             (who == "consignor" and consignor)
             or (who == "receiver" and receiver)
             or (who == "carrier" and carrier)
@@ -628,6 +691,34 @@ def _actions_for(session: Session, actor: Actor, m: Manifest) -> list[str]:
         ):
             mine.append(action)
     return mine
+
+
+def _relay_fits(action: str, m: Manifest) -> bool:
+    """Offer while no offer stands; withdraw or accept while one does."""
+    if action == "offer_relay":
+        return m.relay_offer is None
+    if action in ("withdraw_relay", "accept_relay"):
+        return m.relay_offer is not None
+    return True
+
+
+def relay_offers(db: Database, actor: Actor) -> list[ManifestView]:
+    """The relays offered to the actor's unit by name, waiting for it to take them over
+    (转移办法 第十七条): empty for a user whose unit is offered none, and for other roles."""
+    ensure(actor, Permission.WASTE_READ)
+    with db.reading() as session:
+        uscc = unit_of(session, actor)
+        if uscc is None:
+            return []
+        rows = session.scalars(
+            select(ManifestRow)
+            .where(
+                ManifestRow.relay_to_uscc == uscc,
+                ManifestRow.state == ManifestState.IN_TRANSIT.value,
+            )
+            .order_by(ManifestRow.number)
+        ).all()
+        return [_view(session, actor, row) for row in rows]
 
 
 def get_manifest(db: Database, actor: Actor, ref: str) -> ManifestView:

@@ -5,6 +5,14 @@ approvals. Every write is audited; a write that changes nothing records nothing.
 Who may write what: the bureau (``WASTE_MANAGE``) registers facilities, licences and
 approvals; a carrier's own users (or the bureau) its vehicles and crew; a consignor's own users
 (or the bureau) its management plan.
+
+A record is keyed by its natural key (a plate, a qualification number, a licence number), so a
+write with the key of a record that already exists is an update of that record: it is allowed
+only to the users of the unit the record belongs to now (or the bureau), whatever unit the
+write names. A refused attempt changes nothing and is kept in the audit log
+(``<entity>.refused``). A GPS device belongs to one vehicle at a time: binding a device that is
+already on another vehicle is refused (its fixes are accepted from that vehicle's carrier only,
+:mod:`ecociv.waste.services.tracks`).
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from ecociv.adapters.db import Database
 from ecociv.kernel import (
     Actor,
     Clock,
+    ConflictError,
+    EcocivError,
     NotFoundError,
     Permission,
     PermissionDeniedError,
@@ -263,15 +273,43 @@ def unit_of(session: Session, actor: Actor) -> str | None:
     )
 
 
-def _own_or_bureau(session: Session, actor: Actor, owner_uscc: str, what: str) -> None:
+def _own_or_bureau(
+    session: Session, actor: Actor, owner_uscc: str, what: str, field: str | None = None
+) -> None:
     """Writes for a party's own records: its own users, or the bureau."""
     if can(actor, Permission.WASTE_MANAGE):
         return
     ensure(actor, Permission.WASTE_ACT)
     if unit_of(session, actor) != owner_uscc:
         raise PermissionDeniedError(
-            f"只能登记本单位的{what} (only your own unit's {what} may be registered)"
+            f"只能登记本单位的{what} (only your own unit's {what} may be registered)", field=field
         )
+
+
+def _owned_elsewhere(
+    session: Session, actor: Actor, owner_uscc: str, what: str, key_field: str, key: str
+) -> None:
+    """An existing record belonging to ``owner_uscc`` may be changed only by that unit's users
+    (or the bureau): another unit naming its key is refused, naming the key field."""
+    if can(actor, Permission.WASTE_MANAGE):
+        return
+    ensure(actor, Permission.WASTE_ACT)
+    if unit_of(session, actor) != owner_uscc:
+        raise PermissionDeniedError(
+            f"{key_field} {key} 已由其他单位登记，不能修改其他单位的{what} "
+            f"({key_field} {key} is registered by another unit: only its own unit may change it)",
+            field=key_field,
+        )
+
+
+def _refused(db: Database, actor: Actor, entity: str, key: str, error: EcocivError) -> None:
+    """Keep a refused attempt on a registry record in the audit log (in a transaction of its
+    own: the refused write itself changed nothing)."""
+    with db.transaction() as session:
+        audit.record(
+            session, actor, f"{entity}.refused", entity, key, None,
+            {"field": error.field or "", "reason": error.message}, only_changes=False,
+        )  # fmt: skip
 
 
 def _facility_required(session: Session, uscc: str, field: str) -> FacilityRow:
@@ -330,21 +368,47 @@ def save_vehicle(
     *,
     is_synthetic: bool = False,
 ) -> bool:
-    """Register or update a vehicle (its carrier's users, or the bureau)."""
+    """Register or update a vehicle (its carrier's users, or the bureau). An existing plate
+    stays its carrier's; a GPS device already on another vehicle is refused (one vehicle at a
+    time: unbind it there first)."""
     clock = clock or SystemClock()
+    try:
+        return _save_vehicle(db, actor, vehicle, clock, is_synthetic=is_synthetic)
+    except (PermissionDeniedError, ConflictError) as error:
+        _refused(db, actor, "waste_vehicle", vehicle.plate, error)
+        raise
+
+
+def _save_vehicle(
+    db: Database, actor: Actor, vehicle: Vehicle, clock: Clock, *, is_synthetic: bool
+) -> bool:
+    device = vehicle.gps_device_id.strip()
     with db.transaction() as session:
-        _own_or_bureau(session, actor, vehicle.owner_uscc, "车辆")
+        _own_or_bureau(session, actor, vehicle.owner_uscc, "车辆", "owner_uscc")
         _facility_required(session, vehicle.owner_uscc, "owner_uscc")
         row = session.scalar(select(VehicleRow).where(VehicleRow.plate == vehicle.plate))
-        if row is not None and row.owner_uscc != vehicle.owner_uscc:
-            _own_or_bureau(session, actor, row.owner_uscc, "车辆")
+        if row is not None:
+            _owned_elsewhere(session, actor, row.owner_uscc, "车辆", "plate", vehicle.plate)
+        if device:
+            holder = session.scalar(
+                select(VehicleRow).where(
+                    VehicleRow.gps_device_id == device, VehicleRow.plate != vehicle.plate
+                )
+            )
+            if holder is not None:
+                raise ConflictError(
+                    f"GPS 设备 {device} 已绑定车辆 {holder.plate}，一个设备同一时间只属于一辆车 "
+                    f"(gps_device_id {device} is bound to another vehicle: unbind it there "
+                    "first)",
+                    field="gps_device_id",
+                )
         values = {
             "owner_uscc": vehicle.owner_uscc,
             "operating_certificate_no": vehicle.operating_certificate_no,
             "dangerous_goods_classes": list(vehicle.dangerous_goods_classes),
             "valid_from_on": vehicle.valid_from_on,
             "valid_until_on": vehicle.valid_until_on,
-            "gps_device_id": vehicle.gps_device_id,
+            "gps_device_id": device,
             "is_synthetic": is_synthetic,
         }
         return _upsert(
@@ -361,14 +425,31 @@ def save_crew(
     *,
     is_synthetic: bool = False,
 ) -> bool:
-    """Register or update a driver or escort (the employer's users, or the bureau)."""
+    """Register or update a driver or escort (the employer's users, or the bureau). A
+    qualification number already registered stays with its employer: another unit naming it
+    is refused."""
     clock = clock or SystemClock()
+    try:
+        return _save_crew(db, actor, member, clock, is_synthetic=is_synthetic)
+    except PermissionDeniedError as error:
+        _refused(db, actor, "waste_crew", member.qualification_no, error)
+        raise
+
+
+def _save_crew(
+    db: Database, actor: Actor, member: CrewMember, clock: Clock, *, is_synthetic: bool
+) -> bool:
     with db.transaction() as session:
-        _own_or_bureau(session, actor, member.employer_uscc, "人员")
+        _own_or_bureau(session, actor, member.employer_uscc, "人员", "employer_uscc")
         _facility_required(session, member.employer_uscc, "employer_uscc")
         row = session.scalar(
             select(CrewRow).where(CrewRow.qualification_no == member.qualification_no)
         )
+        if row is not None:
+            _owned_elsewhere(
+                session, actor, row.employer_uscc, "人员", "qualification_no",
+                member.qualification_no,
+            )  # fmt: skip
         values = {
             "name": member.name,
             "role": member.role.value,

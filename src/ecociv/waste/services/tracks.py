@@ -34,6 +34,7 @@ from ecociv.kernel import (
     ensure,
 )
 from ecociv.waste.repository import manifest_of, wgs84_of
+from ecociv.waste.rules import manifest as machine
 from ecociv.waste.rules import tracks as geo
 from ecociv.waste.services.manifests import read_conditions, ref_condition
 from ecociv.waste.services.registry import facilities, unit_of
@@ -163,7 +164,9 @@ def set_route(
 ) -> dict[str, Any]:
     """File a manifest's planned route (WGS-84 polyline) and its expected travel time: the
     corridor W06 checks, the ETA of W03 and the distance of W13. The carrier or the consignor
-    of the manifest, or the bureau."""
+    of the manifest, or the bureau, before loading: they lock with the transport section when
+    it is signed at departure (:func:`ecociv.waste.rules.manifest.check_planning_open`); a
+    refused rewrite changes nothing."""
     if len(lon) != len(lat) or len(lon) < 2:
         raise ValidationError(
             "路线至少两个点，经纬度个数一致 (a route needs 2+ points)", field="route"
@@ -183,6 +186,8 @@ def set_route(
                 raise PermissionDeniedError(
                     "只有承运人或移出人可以报送路线 (only the carrier or consignor files the route)"
                 )
+        planned = manifest_of(row.body)
+        machine.check_planning_open(planned, "route")
         km = geo.route_length_km(list(lon), list(lat))
         route = {
             "datum": "WGS-84",
