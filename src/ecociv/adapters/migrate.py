@@ -32,3 +32,15 @@ def downgrade(database_url: str, revision: str) -> None:
 def check(database_url: str) -> None:
     """Raise if the tables in code and the migrated database differ (``alembic check``)."""
     command.check(alembic_config(database_url))
+
+
+def head_revision() -> str:
+    """The newest revision of the packaged migrations."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if head is None:
+        raise RuntimeError("the packaged migrations have no head")
+    return head

@@ -41,7 +41,7 @@ def test_an_upgraded_log_verifies_and_a_keyed_log_is_not_downgraded(url: str) ->
     keyless = Database(url)
     append(keyless, 3)  # as a database before the key: unkeyed entries
     keyless.dispose()
-    migrate.downgrade(url, "0010")
+    migrate.downgrade(url, "0013-1")
     migrate.upgrade(url)
     db = Database(url, audit_key=TEST_AUDIT_KEY)
     try:
@@ -49,7 +49,7 @@ def test_an_upgraded_log_verifies_and_a_keyed_log_is_not_downgraded(url: str) ->
         result = verify_chain(db)
         assert result.first_break is None and (result.checked, result.keyed) == (5, 2)
         with pytest.raises(RuntimeError, match="2 audit entries are keyed"):
-            migrate.downgrade(url, "0010")
+            migrate.downgrade(url, "0013-1")
         assert verify_chain(db).first_break is None
     finally:
         db.dispose()
@@ -60,7 +60,7 @@ def test_after_undoing_0013_the_log_still_refuses_update_and_delete(url: str) ->
     keyless = Database(url)
     append(keyless, 2)
     keyless.dispose()
-    migrate.downgrade(url, "0010")
+    migrate.downgrade(url, "0013-1")
     db = Database(url)
     try:
         for statement in (
