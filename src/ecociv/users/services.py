@@ -144,6 +144,7 @@ def create_user(
     clock = clock or SystemClock()
     name = validate_username(username)
     validate_password(password, name, display_name)
+    password_hash = _HASHER.hash(password)  # before the write transaction: Argon2 is slow
     with db.transaction() as session:
         enterprise_id = (
             orgs.enterprise_id_for(session, enterprise_uscc) if enterprise_uscc else None
@@ -168,7 +169,7 @@ def create_user(
             county_code=county_code or None,
             department_code=department_code or None,
             enterprise_id=enterprise_id,
-            password_hash=_HASHER.hash(password),
+            password_hash=password_hash,
             is_head=is_head,
             is_active=True,
             failed_logins=0,
@@ -208,8 +209,11 @@ def authenticate(
         session_idle=timedelta(0),
     )
     clock = clock or SystemClock()
+    checked = _verify(db, username, password, policy, "", clock)
+    if checked is None:
+        raise AuthenticationError(BAD_CREDENTIALS)
     with db.transaction() as session:
-        outcome = _check_credentials(session, PUBLIC_ACTOR, username, password, policy, "", clock)
+        outcome = _record_outcome(session, PUBLIC_ACTOR, username, policy, "", clock, *checked)
     if isinstance(outcome, str):
         raise AuthenticationError(outcome)
     return outcome
@@ -238,9 +242,12 @@ def sign_in(
     """
     clock = clock or SystemClock()
     address = truncated(client_address, ADDRESS_KEEP)
+    checked = _verify(db, username, password, policy, address, clock)
+    if checked is None:  # the address is over its limit: refused without hashing or writing
+        raise AuthenticationError(BAD_CREDENTIALS)
     signed: SignedIn | None = None
     with db.transaction() as session:
-        outcome = _check_credentials(session, actor, username, password, policy, address, clock)
+        outcome = _record_outcome(session, actor, username, policy, address, clock, *checked)
         if not isinstance(outcome, str):
             signed = _start_session(session, actor, outcome, policy, address, user_agent, clock)
     if signed is None:
@@ -295,34 +302,63 @@ def _as(account_actor: Actor, request_actor: Actor) -> Actor:
     return account_actor.with_request(request_actor.request_id or "")
 
 
-def _check_credentials(
-    session: Session,
-    actor: Actor,
+def _verify(
+    db: Database,
     username: str,
     password: str,
     policy: LoginPolicy,
     address: str,
     clock: Clock,
+) -> tuple[str | None, bool, str | None] | None:
+    """The stored hash of ``username`` (None: no such user), whether ``password`` matches it
+    and, if it matches a hash made with older parameters, a new hash; or None when the
+    address is over its limit. Argon2 runs here, outside any write
+    transaction, so that slow hashing never holds the database's write lock."""
+    now = clock.now()
+    with db.reading() as session:
+        if policy.address_max_failures > 0 and address:
+            recent = session.scalar(
+                select(func.count())
+                .select_from(LoginFailureRow)
+                .where(
+                    LoginFailureRow.client_address == address,
+                    LoginFailureRow.occurred_at > now - policy.address_window,
+                )
+            )
+            if address_is_limited(recent or 0, policy.address_max_failures):
+                return None
+        stored = session.scalar(
+            select(UserRow.password_hash).where(UserRow.username == username.strip().lower())
+        )
+    # the same Argon2 work whether or not the account exists, and whether or not it is locked
+    matches = _password_matches(stored or _DUMMY_HASH, password)
+    rehashed = (
+        _HASHER.hash(password)
+        if stored and matches and _HASHER.check_needs_rehash(stored)
+        else None
+    )
+    return stored, matches, rehashed
+
+
+def _record_outcome(
+    session: Session,
+    actor: Actor,
+    username: str,
+    policy: LoginPolicy,
+    address: str,
+    clock: Clock,
+    verified_hash: str | None,
+    matches: bool,
+    rehashed: str | None,
 ) -> UserAccount | str:
     """The account, or the message of a refusal (whose failure is counted and audited in
     ``session``: the caller commits it although the sign-in is refused)."""
     now = clock.now()
     limited = policy.address_max_failures > 0 and bool(address)
-    if limited:
-        recent = session.scalar(
-            select(func.count())
-            .select_from(LoginFailureRow)
-            .where(
-                LoginFailureRow.client_address == address,
-                LoginFailureRow.occurred_at > now - policy.address_window,
-            )
-        )
-        if address_is_limited(recent or 0, policy.address_max_failures):
-            return BAD_CREDENTIALS
     typed = truncated(username, TYPED_USERNAME_KEEP)
     row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
-    # the same Argon2 work whether or not the account exists, and whether or not it is locked
-    matches = _password_matches(row.password_hash if row else _DUMMY_HASH, password)
+    if row is not None and row.password_hash != verified_hash:
+        matches = False  # the password changed while this one was being checked
     reason, message = "", BAD_CREDENTIALS
     if row is None:
         reason = "unknown_user"
@@ -350,8 +386,8 @@ def _check_credentials(
     if not reason:
         assert row is not None
         row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
-        if _HASHER.check_needs_rehash(row.password_hash):
-            row.password_hash = _HASHER.hash(password)
+        if rehashed is not None:
+            row.password_hash = rehashed
         return _to_account(row)
     audit.record(
         session,
@@ -605,18 +641,25 @@ def change_password(
     (``current_session``, the caller's own, continues)."""
     ensure(actor, Permission.ACCOUNT_SELF)
     clock = clock or SystemClock()
+    # Argon2 runs outside the write transaction, which then checks nothing changed meanwhile
+    with db.reading() as session:
+        found = session.get(UserRow, actor.user_id)
+        if found is None:
+            raise NotFoundError("账户不存在 (no such account)")
+        old_hash, username, display_name = found.password_hash, found.username, found.display_name
+    if not _password_matches(old_hash, old_password):
+        raise ValidationError("原密码错误 (current password is wrong)", field="old_password")
+    _validate_new_password(new_password, username, display_name)
+    if new_password == old_password:
+        raise ValidationError(
+            "新密码不能与原密码相同 (new password equals the old one)", field="new_password"
+        )
+    new_hash = _HASHER.hash(new_password)
     with db.transaction() as session:
         row = session.get(UserRow, actor.user_id)
-        if row is None:
-            raise NotFoundError("账户不存在 (no such account)")
-        if not _password_matches(row.password_hash, old_password):
-            raise ValidationError("原密码错误 (current password is wrong)", field="old_password")
-        _validate_new_password(new_password, row.username, row.display_name)
-        if new_password == old_password:
-            raise ValidationError(
-                "新密码不能与原密码相同 (new password equals the old one)", field="new_password"
-            )
-        row.password_hash = _HASHER.hash(new_password)
+        if row is None or row.password_hash != old_hash:
+            raise ConflictError("密码刚被修改过，请重试 (the password has just changed: retry)")
+        row.password_hash = new_hash
         row.session_epoch += 1
         keep = session_hash(current_session) if current_session else None
         ended = _end_sessions(session, row.id, clock.now(), "password_change", keep)
@@ -646,10 +689,13 @@ def set_password(
     """An admin sets a password (and unlocks the account); it is signed out everywhere."""
     ensure(actor, Permission.USER_MANAGE)
     clock = clock or SystemClock()
+    with db.reading() as session:
+        found = _user(session, username)
+        validate_password(new_password, found.username, found.display_name)
+    new_hash = _HASHER.hash(new_password)  # outside the write transaction: Argon2 is slow
     with db.transaction() as session:
         row = _user(session, username)
-        validate_password(new_password, row.username, row.display_name)
-        row.password_hash = _HASHER.hash(new_password)
+        row.password_hash = new_hash
         row.session_epoch += 1
         row.failed_logins, row.locked_until = 0, None
         ended = _end_sessions(session, row.id, clock.now(), "password_set")
