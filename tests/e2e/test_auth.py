@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from ecociv import users
 from ecociv.adapters.db import Database
 from ecociv.audit.tables import AuditRow
 from ecociv.config import Settings
@@ -346,3 +349,47 @@ def test_sign_in_failure_and_sign_out_through_the_pages_are_audited(
         ("user.logout", "kecheng"),
     ]
     assert json.loads(rows[0].after) == {"reason": "wrong_password", "client": "testclient"}
+
+
+# ---- the command line ---------------------------------------------------------------------
+
+
+def test_the_command_line_refuses_weak_passwords_and_lists_and_ends_sessions(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from ecociv.cli import app as cli
+    from ecociv.kernel import PUBLIC_ACTOR
+
+    runner = CliRunner()
+    env = {"ECOCIV_VAR_DIR": str(tmp_path / "var"), "ECOCIV_ENV": "development"}
+    assert runner.invoke(cli, ["init"], env=env).exit_code == 0
+    weak = runner.invoke(
+        cli, ["user", "create", "ops", "--role", "inspector"], env=env, input="password12\n" * 2
+    )
+    assert weak.exit_code == 1 and "too easy to guess" in weak.output
+    made = runner.invoke(
+        cli, ["user", "create", "ops", "--role", "inspector"], env=env, input="lemon-table-7\n" * 2
+    )
+    assert made.exit_code == 0, made.output
+    reset = runner.invoke(cli, ["user", "set-password", "ops"], env=env, input="aaaaaaaaaa\n" * 2)
+    assert reset.exit_code == 1 and "too easy to guess" in reset.output
+    db = Database(f"sqlite:///{tmp_path / 'var' / 'ecociv.db'}")
+    policy = users.LoginPolicy(
+        max_failures=5,
+        lockout=timedelta(minutes=15),
+        address_max_failures=20,
+        address_window=timedelta(minutes=15),
+        session_lifetime=timedelta(hours=8),
+        session_idle=timedelta(hours=1),
+    )
+    signed = users.sign_in(
+        db, PUBLIC_ACTOR, "ops", "lemon-table-7", policy=policy, client_address="203.0.113.5"
+    )
+    listed = runner.invoke(cli, ["user", "sessions", "ops"], env=env)
+    assert listed.exit_code == 0 and "203.0.113.5" in listed.output
+    ended = runner.invoke(cli, ["user", "end-sessions", "ops"], env=env)
+    assert "ended 1 sessions of ops" in ended.output
+    assert users.account_for_session(db, signed.session_secret, idle=timedelta(hours=1)) is None
+    db.dispose()

@@ -1,7 +1,7 @@
 """Pure account rules: scope by role, password policy, lock-out, sessions, token format.
 
 The password policy, the per-address sign-in limit and the server-side session lifetimes are
-described in README.md ("Sign-in with lock-out") and docs/operations.md.
+described in README.md ("Sign-in with lock-out" and the settings table).
 """
 
 from __future__ import annotations

@@ -545,13 +545,14 @@ def list_sessions(
     db: Database,
     actor: Actor,
     *,
-    idle: timedelta,
+    idle: timedelta | None,
     username: str | None = None,
     current_session: str | None = None,
     clock: Clock | None = None,
 ) -> list[SessionInfo]:
-    """The live sessions of the caller, or (administrators) of ``username`` or of everyone,
-    newest first; the caller's own session is marked."""
+    """The live sessions of the caller, or (administrators) of ``username`` or of everyone
+    (``"*"``), newest first; the caller's own session is marked. ``idle=None`` also lists
+    sessions that have ended by idling (the caller does not know the idle timeout)."""
     if username is None:
         ensure(actor, Permission.ACCOUNT_SELF)
     else:
@@ -563,9 +564,10 @@ def list_sessions(
             select(UserSessionRow, UserRow.username)
             .join(UserRow, UserRow.id == UserSessionRow.user_id)
             .where(UserSessionRow.revoked_at.is_(None), UserSessionRow.expires_at > now)
-            .where(UserSessionRow.last_seen_at > now - idle)
             .order_by(UserSessionRow.id.desc())
         )
+        if idle is not None:
+            query = query.where(UserSessionRow.last_seen_at > now - idle)
         if username is None:
             query = query.where(UserSessionRow.user_id == actor.user_id)
         elif username != "*":
