@@ -415,7 +415,7 @@ def _record_outcome(
                 LoginFailureRow.occurred_at > now - policy.address_window,
             )
         )
-        if address_is_limited(recent or 0, policy.address_max_failures):
+        if recent == policy.address_max_failures:  # once, as the address reaches its limit
             audit.record(
                 session,
                 actor,
@@ -423,7 +423,10 @@ def _record_outcome(
                 "client_address",
                 address,
                 None,
-                {"failures": recent, "window_minutes": policy.address_window.total_seconds() // 60},
+                {
+                    "failures": recent,
+                    "window_minutes": int(policy.address_window.total_seconds() // 60),
+                },
                 clock=clock,
             )
     return message

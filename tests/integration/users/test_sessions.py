@@ -296,3 +296,33 @@ def test_a_lockout_is_in_the_audit_log(db: Database) -> None:
     assert locked.entity_id == "inspector"
     reasons = [json.loads(e.after)["reason"] for e in entries(db, "user.login_failed")]
     assert reasons == ["wrong_password"] * 5 + ["locked"]
+
+
+def test_every_refusal_costs_one_argon2_verification_like_a_real_check(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer takes the same time whether or not the account exists or is locked: the
+    same one verification, against a dummy hash for an unknown user (no timing in tests)."""
+    from ecociv.users import services
+
+    verified: list[str] = []
+    real = services._password_matches
+
+    def counting(password_hash: str, password: str) -> bool:
+        verified.append(password_hash)
+        return real(password_hash, password)
+
+    for _ in range(5):  # lock inspector
+        with pytest.raises(AuthenticationError):
+            sign_in(db, "inspector", "wrong-password")
+    monkeypatch.setattr(services, "_password_matches", counting)
+    for name, password in [
+        ("nobody", "wrong-password"),
+        ("kecheng", "wrong-password"),
+        ("inspector", DEMO_PASSWORD),
+    ]:
+        verified.clear()
+        with pytest.raises(AuthenticationError):
+            sign_in(db, name, password)
+        assert len(verified) == 1
+        assert verified[0].startswith("$argon2id$")
