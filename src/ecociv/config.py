@@ -34,9 +34,20 @@ class Settings(BaseSettings):
     workers: int = 1
     forwarded_allow_ips: str = "127.0.0.1"
     cookie_secure: bool | None = None
-    session_max_age_seconds: int = 8 * 3600
+    session_max_age_seconds: int = Field(
+        default=8 * 3600, ge=60, description="absolute lifetime of a signed-in session"
+    )
+    session_idle_minutes: int = Field(
+        default=60, ge=1, description="a session unused this long ends (server-side)"
+    )
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    login_address_max_failures: int = Field(
+        default=20, ge=1, description="failed sign-ins from one client address per window"
+    )
+    login_address_window_minutes: int = Field(
+        default=15, ge=1, description="window of the per-address sign-in limit"
+    )
     default_locale: str = "zh_CN"
     log_level: str = "info"
     receiver_host: str = Field(

@@ -33,9 +33,11 @@ EXPECTED: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/login"): ALL,
     ("GET", "/account/password"): STAFF,
     ("POST", "/account/password"): STAFF,
+    ("POST", "/account/sessions/{session_id}/revoke"): STAFF,
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
     ("POST", "/admin/users/{username}/active"): ADMIN,
+    ("POST", "/admin/users/{username}/sessions/revoke"): ADMIN,
     ("GET", "/admin/tokens"): ADMIN,
     ("POST", "/admin/tokens"): ADMIN,
     ("POST", "/admin/tokens/{token_id}/revoke"): ADMIN,
@@ -260,6 +262,7 @@ def _request(client: TestClient, method: str, path: str, csrf: str, role: Role):
         .replace("{uscc}", uscc)
         .replace("{username}", "inspector")
         .replace("{token_id}", "999999")
+        .replace("{session_id}", "999999")
         .replace("{evidence_id}", "999999")
         .replace("{load_id}", "999999")
         .replace("{warning_id}", "999999")

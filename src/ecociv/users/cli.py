@@ -96,6 +96,42 @@ def enable(ctx: typer.Context, username: str) -> None:
     print(f"enabled {username}")
 
 
+@users_app.command("sessions")
+def sessions(
+    ctx: typer.Context, username: str = typer.Argument("*", help="all when omitted")
+) -> None:
+    """List sign-in sessions not ended and not expired (of one account, or of all); one unused
+    for ECOCIV_SESSION_IDLE_MINUTES has ended too, whatever "last active" says."""
+    try:
+        found = services.list_sessions(ctx.obj.db, ctx.obj.actor, idle=None, username=username)
+    except EcocivError as exc:
+        _fail(exc)
+        return
+    table = Table("id", "user", "signed in", "last active", "expires", "address", "browser")
+    for s in found:
+        table.add_row(
+            str(s.id),
+            s.username,
+            to_local(s.created_at).strftime("%Y-%m-%d %H:%M"),
+            to_local(s.last_seen_at).strftime("%Y-%m-%d %H:%M"),
+            to_local(s.expires_at).strftime("%Y-%m-%d %H:%M"),
+            s.client_address,
+            s.user_agent[:40],
+        )
+    console.print(table)
+
+
+@users_app.command("end-sessions")
+def end_sessions(ctx: typer.Context, username: str) -> None:
+    """End every session of an account at once (it must sign in again)."""
+    try:
+        ended = services.revoke_user_sessions(ctx.obj.db, ctx.obj.actor, username)
+    except EcocivError as exc:
+        _fail(exc)
+        return
+    print(f"ended {ended} sessions of {username}")
+
+
 @tokens_app.command("create")
 def create_token(
     ctx: typer.Context,

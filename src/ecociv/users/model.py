@@ -1,9 +1,9 @@
-"""User accounts and API tokens."""
+"""User accounts, their sessions and API tokens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ecociv.kernel import Role
 
@@ -47,3 +47,38 @@ class IssuedToken:
 
     info: ApiTokenInfo
     secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    """The sign-in limits and session lifetimes (from settings, passed in by the caller)."""
+
+    max_failures: int
+    lockout: timedelta
+    address_max_failures: int
+    address_window: timedelta
+    session_lifetime: timedelta
+    session_idle: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A successful sign-in: the account and the new session's secret id (for the cookie;
+    the database keeps only its hash)."""
+
+    account: UserAccount
+    session_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """A live browser session as listed to its owner or an administrator."""
+
+    id: int
+    username: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    client_address: str
+    user_agent: str
+    is_current: bool

@@ -1,12 +1,15 @@
-"""Pages: sign in and out, change password, manage users and API tokens."""
+"""Pages: sign in and out, change password and end sessions, manage users and API tokens."""
 
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from datetime import timedelta
+from functools import partial
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ecociv import orgs
 from ecociv.adapters.db import Database
@@ -39,16 +42,21 @@ async def login(
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.DASHBOARD_VIEW)),
 ) -> Response:
-    """Check the password; on success start a fresh session (new id, new CSRF token)."""
+    """Check the password; on success start a fresh server-side session (new id, new CSRF
+    token). Argon2 runs in the thread pool so that sign-ins never hold up the event loop."""
     await check_csrf(request)
-    max_failures, lockout_minutes = request.app.state.login_policy
     try:
-        account = services.authenticate(
-            db,
-            username,
-            password,
-            max_failures=max_failures,
-            lockout=timedelta(minutes=lockout_minutes),
+        signed = await run_in_threadpool(
+            partial(
+                services.sign_in,
+                db,
+                actor,
+                username,
+                password,
+                policy=request.app.state.login_policy,
+                client_address=request.client.host if request.client else "",
+                user_agent=request.headers.get("user-agent", ""),
+            )
         )
     except AuthenticationError as exc:
         return render(
@@ -59,17 +67,20 @@ async def login(
         )
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update(
-        {"uid": account.id, "epoch": account.session_epoch, "csrf": secrets.token_urlsafe(32)}
-    )
+    request.session.update({"sid": signed.session_secret, "csrf": secrets.token_urlsafe(32)})
     if lang:
         request.session["lang"] = lang
     return redirect(_safe_next(next))
 
 
 @router.post("/logout")
-def logout(request: Request, actor: Actor = Depends(require(Permission.ACCOUNT_SELF))) -> Response:
-    """End the session."""
+def logout(
+    request: Request,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.ACCOUNT_SELF)),
+) -> Response:
+    """End the session, on the server too: a copy of the cookie stops working."""
+    services.sign_out(db, actor, request.session.get("sid"))
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -77,12 +88,27 @@ def logout(request: Request, actor: Actor = Depends(require(Permission.ACCOUNT_S
     return redirect("/login")
 
 
+def _password_context(
+    request: Request, db: Database, actor: Actor, error: str | None
+) -> dict[str, object]:
+    idle: timedelta = request.app.state.login_policy.session_idle
+    return {
+        "error": error,
+        "idle_minutes": int(idle.total_seconds() // 60),
+        "sessions": services.list_sessions(
+            db, actor, idle=idle, current_session=request.session.get("sid")
+        ),
+    }
+
+
 @router.get("/account/password", response_class=HTMLResponse)
 def password_form(
-    request: Request, actor: Actor = Depends(require(Permission.ACCOUNT_SELF))
+    request: Request,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.ACCOUNT_SELF)),
 ) -> HTMLResponse:
-    """The change-password form."""
-    return render(request, "users/password.html", {"error": None})
+    """The change-password form and the list of one's own sessions."""
+    return render(request, "users/password.html", _password_context(request, db, actor, None))
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -94,26 +120,44 @@ def change_password(
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.ACCOUNT_SELF)),
 ) -> Response:
-    """Change one's own password; other sessions are signed out, this one continues."""
+    """Change one's own password; other sessions are ended, this one continues."""
     try:
         if new_password != repeat_password:
             raise ValidationError(
                 "两次输入的新密码不一致 (new passwords differ)", field="repeat_password"
             )
-        account = services.change_password(db, actor, old_password, new_password)
+        services.change_password(
+            db, actor, old_password, new_password, current_session=request.session.get("sid")
+        )
     except ValidationError as exc:
-        return render(request, "users/password.html", {"error": exc.message}, 422)
-    request.session["epoch"] = account.session_epoch
+        return render(
+            request, "users/password.html", _password_context(request, db, actor, exc.message), 422
+        )
     flash(request, "密码已修改 · password changed")
     return redirect("/")
+
+
+@router.post("/account/sessions/{session_id}/revoke")
+def revoke_session(
+    request: Request,
+    session_id: int = Path(ge=1, le=2**31 - 1),
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.ACCOUNT_SELF)),
+) -> Response:
+    """End one of one's own sessions (ending the current one signs out here)."""
+    services.revoke_session(db, actor, session_id)
+    flash(request, f"会话 {session_id} 已结束 · session ended")
+    return redirect("/account/password")
 
 
 # ---- administration -------------------------------------------------------------------
 
 
-def _users_context(db: Database, actor: Actor) -> dict[str, object]:
+def _users_context(db: Database, actor: Actor, idle: timedelta) -> dict[str, object]:
+    live = Counter(s.username for s in services.list_sessions(db, actor, idle=idle, username="*"))
     return {
         "accounts": services.list_users(db, actor),
+        "live_sessions": live,
         "roles": [r for r in Role if r is not Role.PUBLIC],
         "role_names": ROLE_NAMES,
         "counties": [u for u in orgs.list_org_units(db, actor) if u.level is orgs.OrgLevel.COUNTY],
@@ -129,7 +173,13 @@ def users_page(
 ) -> HTMLResponse:
     """Accounts, and the form to create one."""
     return render(
-        request, "users/users.html", {**_users_context(db, actor), "error": None, "values": {}}
+        request,
+        "users/users.html",
+        {
+            **_users_context(db, actor, request.app.state.login_policy.session_idle),
+            "error": None,
+            "values": {},
+        },
     )
 
 
@@ -177,7 +227,11 @@ def create_user(
         return render(
             request,
             "users/users.html",
-            {**_users_context(db, actor), "error": exc.message, "values": values},
+            {
+                **_users_context(db, actor, request.app.state.login_policy.session_idle),
+                "error": exc.message,
+                "values": values,
+            },
             422,
         )
     flash(request, f"已创建用户 {username} · account created")
@@ -195,6 +249,19 @@ def set_active(
     """Enable or disable an account."""
     services.set_active(db, actor, username, active)
     flash(request, f"{username}: {'已启用 · enabled' if active else '已停用 · disabled'}")
+    return redirect("/admin/users")
+
+
+@router.post("/admin/users/{username}/sessions/revoke")
+def revoke_user_sessions(
+    request: Request,
+    username: str,
+    db: Database = Depends(get_db),
+    actor: Actor = Depends(require(Permission.USER_MANAGE)),
+) -> Response:
+    """End every session of an account."""
+    ended = services.revoke_user_sessions(db, actor, username)
+    flash(request, f"{username}: 已结束 {ended} 个会话 · {ended} sessions ended")
     return redirect("/admin/users")
 
 

@@ -1,16 +1,40 @@
-"""Pure account rules: scope by role, password policy, lock-out, token format."""
+"""Pure account rules: scope by role, password policy, lock-out, sessions, token format.
+
+The password policy, the per-address sign-in limit and the server-side session lifetimes are
+described in README.md ("Sign-in with lock-out" and the settings table).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
+
+from zxcvbn import zxcvbn
 
 from ecociv.kernel import Role, ValidationError
 
 TOKEN_PREFIX = "ecv_"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,39}$")
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+#: zxcvbn's score (0-4) a new password must reach: 3 means "safely unguessable" (about
+#: 10^8 guesses or more), per the estimator's own scale.
+MIN_PASSWORD_SCORE = 3
+#: words every guesser of this platform would try first
+PLATFORM_WORDS = ("quzhou", "ecociv")
+#: zxcvbn only looks at this many characters (and refuses longer input)
+_ESTIMATOR_MAX_LENGTH = 72
+#: zxcvbn keeps the user inputs of a call in a module-level dictionary, so concurrent calls
+#: (request threads) must take turns
+_ESTIMATOR_LOCK = threading.Lock()
+#: the first characters of a typed username, a user agent or an address that are kept
+TYPED_USERNAME_KEEP = 40
+USER_AGENT_KEEP = 200
+ADDRESS_KEEP = 64
 
 
 def validate_username(username: str) -> str:
@@ -29,14 +53,20 @@ def validate_username(username: str) -> str:
     return name
 
 
-def validate_password(password: str, username: str = "") -> None:
-    """At least 10 characters, not only digits, not the username.
+def validate_password(password: str, username: str = "", display_name: str = "") -> None:
+    """At least 10 and at most 128 characters, not only digits, not the username, and not
+    guessable: the offline estimator zxcvbn (with the username, the display name and the
+    platform's own words as known inputs) must score it at least 3 of 4.
 
     Examples:
         >>> validate_password("short")
         Traceback (most recent call last):
         ...
         ecociv.kernel.errors.ValidationError: 密码至少 10 位 ...
+        >>> validate_password("password12")
+        Traceback (most recent call last):
+        ...
+        ecociv.kernel.errors.ValidationError: 密码太容易被猜到：这是常见密码...
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
@@ -44,10 +74,77 @@ def validate_password(password: str, username: str = "") -> None:
             f"{MIN_PASSWORD_LENGTH} characters)",
             field="password",
         )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"密码最多 {MAX_PASSWORD_LENGTH} 位 (password must have at most "
+            f"{MAX_PASSWORD_LENGTH} characters)",
+            field="password",
+        )
     if password.isdigit():
         raise ValidationError("密码不能全为数字 (password cannot be digits only)", field="password")
     if username and password.lower() == username.lower():
         raise ValidationError("密码不能与用户名相同 (password equals username)", field="password")
+    score, weakness = password_strength(password, [username, display_name, *PLATFORM_WORDS])
+    if score < MIN_PASSWORD_SCORE:
+        zh, en = WEAKNESS_TEXT[weakness]
+        raise ValidationError(
+            f"密码太容易被猜到：{zh}。请用几个不常见的词组合成更长的密码 "
+            f"(password is too easy to guess: {en}; use a longer mix of uncommon words)",
+            field="password",
+        )
+
+
+#: why a password is guessable, from the pattern zxcvbn found in its longest part
+WEAKNESS_TEXT: dict[str, tuple[str, str]] = {
+    "common_password": ("这是常见密码或与常见密码相似", "it is or resembles a common password"),
+    "user_input": (
+        "包含用户名、姓名或平台名称",
+        "it contains the username, the name or the platform's name",
+    ),
+    "word": ("是常见单词或姓名", "it is a common word or name"),
+    "repeat": ("包含重复的字符，如 aaa", 'it repeats characters, like "aaa"'),
+    "sequence": ("包含连续的字符，如 abc 或 6543", 'it has a sequence like "abc" or "6543"'),
+    "keyboard": ("是键盘上相邻的按键", "it is a keyboard pattern"),
+    "date": ("包含年份或日期", "it contains a year or a date"),
+    "short": ("太短或太简单", "it is too short or too simple"),
+}
+
+
+def password_strength(password: str, user_inputs: Sequence[str]) -> tuple[int, str]:
+    """zxcvbn's score (0-4) and, for a weak password, the key of :data:`WEAKNESS_TEXT` naming
+    the pattern of its longest guessable part.
+
+    Examples:
+        >>> password_strength("aaaaaaaaaa", [])
+        (0, 'repeat')
+        >>> password_strength("kecheng2026", ["kecheng"])
+        (1, 'user_input')
+    """
+    inputs = [w.lower() for w in user_inputs if w]
+    with _ESTIMATOR_LOCK:
+        result: dict[str, Any] = zxcvbn(password[:_ESTIMATOR_MAX_LENGTH], user_inputs=inputs)
+    score = int(result["score"])
+    sequence: list[dict[str, Any]] = result.get("sequence") or []
+    if score >= MIN_PASSWORD_SCORE or not sequence:
+        return score, "short"
+    longest = max(sequence, key=lambda m: len(m["token"]))
+    return score, _weakness(longest)
+
+
+def _weakness(match: dict[str, Any]) -> str:
+    pattern = match.get("pattern")
+    if pattern == "dictionary":
+        return {
+            "passwords": "common_password",
+            "user_inputs": "user_input",
+        }.get(str(match.get("dictionary_name")), "word")
+    return {
+        "repeat": "repeat",
+        "sequence": "sequence",
+        "spatial": "keyboard",
+        "date": "date",
+        "regex": "date",  # zxcvbn's only regex is "recent year"
+    }.get(str(pattern), "short")
 
 
 def validate_scope(
@@ -128,3 +225,74 @@ def token_hash(secret: str) -> str:
 def token_prefix(secret: str) -> str:
     """The visible start of a token, to recognise it in lists and logs."""
     return secret[: len(TOKEN_PREFIX) + 6]
+
+
+# ---- sign-in limits and server-side sessions ----------------------------------------------
+
+
+def address_is_limited(failures_in_window: int, max_failures: int) -> bool:
+    """Whether a client address has used up its failed sign-ins for the window: the
+    ``max_failures``-th failure within the window blocks further attempts until the oldest
+    failure leaves it.
+
+    Examples:
+        >>> address_is_limited(19, 20), address_is_limited(20, 20)
+        (False, True)
+    """
+    return failures_in_window >= max_failures
+
+
+def session_is_live(
+    *,
+    revoked_at: datetime | None,
+    last_seen_at: datetime,
+    expires_at: datetime,
+    now: datetime,
+    idle: timedelta,
+) -> bool:
+    """A session works until it is revoked, until ``idle`` has passed since it was last seen,
+    or until its absolute lifetime ends (``expires_at``), whichever comes first.
+
+    Examples:
+        >>> from datetime import UTC
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> session_is_live(revoked_at=None, last_seen_at=t, expires_at=t + timedelta(hours=8),
+        ...                 now=t + timedelta(minutes=59), idle=timedelta(hours=1))
+        True
+        >>> session_is_live(revoked_at=None, last_seen_at=t, expires_at=t + timedelta(hours=8),
+        ...                 now=t + timedelta(hours=1), idle=timedelta(hours=1))
+        False
+    """
+    return revoked_at is None and now - last_seen_at < idle and now < expires_at
+
+
+def needs_touch(last_seen_at: datetime, now: datetime, interval: timedelta) -> bool:
+    """Whether ``last_seen_at`` is stale enough to be written again (at most once per
+    ``interval``, so a busy session does not write on every request).
+
+    Examples:
+        >>> from datetime import UTC
+        >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+        >>> needs_touch(t, t + timedelta(seconds=59), timedelta(minutes=1))
+        False
+        >>> needs_touch(t, t + timedelta(minutes=1), timedelta(minutes=1))
+        True
+    """
+    return now - last_seen_at >= interval
+
+
+def session_hash(secret: str) -> str:
+    """Session ids are random 256-bit values: the database keeps only their SHA-256, so a
+    copy of the table cannot be turned back into working cookies."""
+    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
+
+
+def truncated(text: str | None, keep: int) -> str:
+    """The first ``keep`` characters of a client-supplied text (printable ones only).
+
+    Examples:
+        >>> truncated("ab\\x00c" * 3, 5)
+        'abcab'
+    """
+    cleaned = "".join(ch for ch in (text or "") if ch.isprintable())
+    return cleaned[:keep]

@@ -1,18 +1,20 @@
-"""Use cases for accounts: sign-in with lock-out, passwords, API tokens, the request actor."""
+"""Use cases for accounts: sign-in with lock-out, server-side sessions, passwords, API tokens,
+the request actor."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ecociv import audit, orgs
 from ecociv.adapters.db import Database
 from ecociv.kernel import (
+    PUBLIC_ACTOR,
     Actor,
     Clock,
     ConflictError,
@@ -21,28 +23,53 @@ from ecociv.kernel import (
     Role,
     SystemClock,
     ValidationError,
+    can,
     ensure,
 )
 from ecociv.kernel.errors import AuthenticationError
-from ecociv.users.model import ApiTokenInfo, IssuedToken, UserAccount
+from ecociv.users.model import (
+    ApiTokenInfo,
+    IssuedToken,
+    LoginPolicy,
+    SessionInfo,
+    SignedIn,
+    UserAccount,
+)
 from ecociv.users.rules import (
+    ADDRESS_KEEP,
     TOKEN_PREFIX,
+    TYPED_USERNAME_KEEP,
+    USER_AGENT_KEEP,
+    address_is_limited,
     after_failed_login,
     is_locked,
+    needs_touch,
+    session_hash,
+    session_is_live,
     token_hash,
     token_prefix,
+    truncated,
     validate_password,
     validate_scope,
     validate_username,
 )
-from ecociv.users.tables import ApiTokenRow, UserRow
+from ecociv.users.tables import ApiTokenRow, LoginFailureRow, UserRow, UserSessionRow
 
 _HASHER = PasswordHasher()  # Argon2id with the library's RFC 9106 low-memory defaults
 #: verified against when the user does not exist, so timing does not reveal which usernames exist
 _DUMMY_HASH = _HASHER.hash("ecociv-no-such-user")
 #: a used token's last_used_at is refreshed at most this often
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
-BAD_CREDENTIALS = "用户名或密码错误 (wrong username or password)"
+#: a session's last_seen_at is refreshed at most this often
+_SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+#: ended sessions are deleted this long after they expired (at their owner's next sign-in)
+_SESSION_KEEP = timedelta(days=30)
+#: one answer for an unknown user, a wrong password, a locked account and an address over its
+#: limit, so the answer does not tell whether an account exists
+BAD_CREDENTIALS = (
+    "用户名或密码错误，或尝试次数过多已暂时锁定，请稍后再试 "
+    "(wrong username or password, or locked for a while after too many attempts)"
+)
 
 
 def _to_account(row: UserRow) -> UserAccount:
@@ -116,7 +143,8 @@ def create_user(
     ensure(actor, Permission.USER_MANAGE)
     clock = clock or SystemClock()
     name = validate_username(username)
-    validate_password(password, name)
+    validate_password(password, name, display_name)
+    password_hash = _HASHER.hash(password)  # before the write transaction: Argon2 is slow
     with db.transaction() as session:
         enterprise_id = (
             orgs.enterprise_id_for(session, enterprise_uscc) if enterprise_uscc else None
@@ -141,7 +169,7 @@ def create_user(
             county_code=county_code or None,
             department_code=department_code or None,
             enterprise_id=enterprise_id,
-            password_hash=_HASHER.hash(password),
+            password_hash=password_hash,
             is_head=is_head,
             is_active=True,
             failed_logins=0,
@@ -170,46 +198,238 @@ def authenticate(
     lockout: timedelta,
     clock: Clock | None = None,
 ) -> UserAccount:
-    """Check a password. Repeated failures lock the account; a locked or disabled account
-    cannot sign in even with the right password."""
+    """Check a password without starting a session (the per-address limit is not applied:
+    there is no client address). See :func:`sign_in`."""
+    policy = LoginPolicy(
+        max_failures=max_failures,
+        lockout=lockout,
+        address_max_failures=0,
+        address_window=timedelta(0),
+        session_lifetime=timedelta(0),
+        session_idle=timedelta(0),
+    )
     clock = clock or SystemClock()
-    now = clock.now()
-    failure: str | None = None
+    checked = _verify(db, username, password, policy, "", clock)
+    if checked is None:
+        raise AuthenticationError(BAD_CREDENTIALS)
     with db.transaction() as session:
-        row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
-        if row is None:
-            _password_matches(_DUMMY_HASH, password)  # same work as for a real account
-            failure = BAD_CREDENTIALS
-        elif is_locked(row.locked_until, now):
-            failure = (
-                "登录失败次数过多，账户已锁定，请稍后再试 (account locked after repeated failures)"
-            )
-        elif not _password_matches(row.password_hash, password):
-            # the failure is counted (and committed) although the sign-in is refused
-            count, locked_until = after_failed_login(row.failed_logins, now, max_failures, lockout)
-            row.failed_logins, row.locked_until = count, locked_until
-            if locked_until is not None:
-                audit.record(
-                    session,
-                    actor_of(_to_account(row)),
-                    "user.locked",
-                    "user",
-                    row.username,
-                    None,
-                    {"locked_until": locked_until.isoformat()},
-                    clock=clock,
+        outcome = _record_outcome(session, PUBLIC_ACTOR, username, policy, "", clock, *checked)
+    if isinstance(outcome, str):
+        raise AuthenticationError(outcome)
+    return outcome
+
+
+def sign_in(
+    db: Database,
+    actor: Actor,
+    username: str,
+    password: str,
+    *,
+    policy: LoginPolicy,
+    client_address: str,
+    user_agent: str = "",
+    clock: Clock | None = None,
+) -> SignedIn:
+    """Check a password and start a server-side session.
+
+    Unknown user, wrong password, locked account and an address over its limit all get the
+    same message (:data:`BAD_CREDENTIALS`) and, apart from the address limit, the same work:
+    one Argon2 verification, against a dummy hash when the user does not exist. Every
+    outcome is in the audit log (``user.login``, ``user.login_failed`` with the reason and
+    client address, ``user.locked``, ``login.address_limited``), except attempts refused
+    while the address is over its limit, so a flood does not grow the database.
+    ``actor`` is the (anonymous) caller, for the request id of the audit entries.
+    """
+    clock = clock or SystemClock()
+    address = truncated(client_address, ADDRESS_KEEP)
+    checked = _verify(db, username, password, policy, address, clock)
+    if checked is None:  # the address is over its limit: refused without hashing or writing
+        raise AuthenticationError(BAD_CREDENTIALS)
+    signed: SignedIn | None = None
+    with db.transaction() as session:
+        outcome = _record_outcome(session, actor, username, policy, address, clock, *checked)
+        if not isinstance(outcome, str):
+            signed = _start_session(session, actor, outcome, policy, address, user_agent, clock)
+    if signed is None:
+        raise AuthenticationError(str(outcome))
+    return signed
+
+
+def _start_session(
+    session: Session,
+    actor: Actor,
+    account: UserAccount,
+    policy: LoginPolicy,
+    address: str,
+    user_agent: str,
+    clock: Clock,
+) -> SignedIn:
+    now = clock.now()
+    secret = secrets.token_urlsafe(32)
+    # sessions that ended long ago are of no more use to their owner
+    session.execute(
+        delete(UserSessionRow).where(
+            UserSessionRow.user_id == account.id,
+            UserSessionRow.expires_at < now - _SESSION_KEEP,
+        )
+    )
+    row = UserSessionRow(
+        session_hash=session_hash(secret),
+        user_id=account.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + policy.session_lifetime,
+        client_address=address,
+        user_agent=truncated(user_agent, USER_AGENT_KEEP),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _as(actor_of(account), actor),
+        "user.login",
+        "user",
+        account.username,
+        None,
+        {"session": row.id, "client": address, "user_agent": row.user_agent},
+        clock=clock,
+    )
+    return SignedIn(account, secret)
+
+
+def _as(account_actor: Actor, request_actor: Actor) -> Actor:
+    """The signed-in account as the actor of an entry, with the request's id."""
+    return account_actor.with_request(request_actor.request_id or "")
+
+
+def _verify(
+    db: Database,
+    username: str,
+    password: str,
+    policy: LoginPolicy,
+    address: str,
+    clock: Clock,
+) -> tuple[str | None, bool, str | None] | None:
+    """The stored hash of ``username`` (None: no such user), whether ``password`` matches it
+    and, if it matches a hash made with older parameters, a new hash; or None when the
+    address is over its limit. Argon2 runs here, outside any write
+    transaction, so that slow hashing never holds the database's write lock."""
+    now = clock.now()
+    with db.reading() as session:
+        if policy.address_max_failures > 0 and address:
+            recent = session.scalar(
+                select(func.count())
+                .select_from(LoginFailureRow)
+                .where(
+                    LoginFailureRow.client_address == address,
+                    LoginFailureRow.occurred_at > now - policy.address_window,
                 )
-            failure = BAD_CREDENTIALS
-        elif not row.is_active:
-            failure = "账户已停用 (account disabled)"
-        else:
-            row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
-            if _HASHER.check_needs_rehash(row.password_hash):
-                row.password_hash = _HASHER.hash(password)
-            account = _to_account(row)
-    if failure is not None:
-        raise AuthenticationError(failure)
-    return account
+            )
+            if address_is_limited(recent or 0, policy.address_max_failures):
+                return None
+        stored = session.scalar(
+            select(UserRow.password_hash).where(UserRow.username == username.strip().lower())
+        )
+    # the same Argon2 work whether or not the account exists, and whether or not it is locked
+    matches = _password_matches(stored or _DUMMY_HASH, password)
+    rehashed = (
+        _HASHER.hash(password)
+        if stored and matches and _HASHER.check_needs_rehash(stored)
+        else None
+    )
+    return stored, matches, rehashed
+
+
+def _record_outcome(
+    session: Session,
+    actor: Actor,
+    username: str,
+    policy: LoginPolicy,
+    address: str,
+    clock: Clock,
+    verified_hash: str | None,
+    matches: bool,
+    rehashed: str | None,
+) -> UserAccount | str:
+    """The account, or the message of a refusal (whose failure is counted and audited in
+    ``session``: the caller commits it although the sign-in is refused)."""
+    now = clock.now()
+    limited = policy.address_max_failures > 0 and bool(address)
+    typed = truncated(username, TYPED_USERNAME_KEEP)
+    row = session.scalar(select(UserRow).where(UserRow.username == username.strip().lower()))
+    if row is not None and row.password_hash != verified_hash:
+        matches = False  # the password changed while this one was being checked
+    reason, message = "", BAD_CREDENTIALS
+    if row is None:
+        reason = "unknown_user"
+    elif is_locked(row.locked_until, now):
+        reason = "locked"
+    elif not matches:
+        reason = "wrong_password"
+        count, locked_until = after_failed_login(
+            row.failed_logins, now, policy.max_failures, policy.lockout
+        )
+        row.failed_logins, row.locked_until = count, locked_until
+        if locked_until is not None:
+            audit.record(
+                session,
+                _as(actor_of(_to_account(row)), actor),
+                "user.locked",
+                "user",
+                row.username,
+                None,
+                {"locked_until": locked_until.isoformat(), "client": address},
+                clock=clock,
+            )
+    elif not row.is_active:
+        reason, message = "disabled", "账户已停用 (account disabled)"
+    if not reason:
+        assert row is not None
+        row.failed_logins, row.locked_until, row.last_login_at = 0, None, now
+        if rehashed is not None:
+            row.password_hash = rehashed
+        return _to_account(row)
+    audit.record(
+        session,
+        actor,
+        "user.login_failed",
+        "user",
+        typed or "-",
+        None,
+        {"reason": reason, "client": address},
+        clock=clock,
+    )
+    if limited:
+        session.execute(
+            delete(LoginFailureRow).where(
+                LoginFailureRow.occurred_at <= now - policy.address_window
+            )
+        )
+        session.add(LoginFailureRow(client_address=address, occurred_at=now))
+        session.flush()
+        recent = session.scalar(
+            select(func.count())
+            .select_from(LoginFailureRow)
+            .where(
+                LoginFailureRow.client_address == address,
+                LoginFailureRow.occurred_at > now - policy.address_window,
+            )
+        )
+        if recent == policy.address_max_failures:  # once, as the address reaches its limit
+            audit.record(
+                session,
+                actor,
+                "login.address_limited",
+                "client_address",
+                address,
+                None,
+                {
+                    "failures": recent,
+                    "window_minutes": int(policy.address_window.total_seconds() // 60),
+                },
+                clock=clock,
+            )
+    return message
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
@@ -219,33 +439,235 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def account_for_session(db: Database, user_id: int, epoch: int) -> UserAccount | None:
-    """The account behind a session cookie, if it is still valid (active, same epoch)."""
+# ---- server-side sessions ----------------------------------------------------------------
+
+
+def account_for_session(
+    db: Database, secret: str, *, idle: timedelta, clock: Clock | None = None
+) -> UserAccount | None:
+    """The account behind a session cookie's id, if the session is live (not revoked, not
+    idle for ``idle``, within its lifetime) and the account active. One indexed read; the
+    session's last-seen time is written at most once a minute."""
+    if not secret or len(secret) > 100:
+        return None
+    now = (clock or SystemClock()).now()
     with db.reading() as session:
-        row = session.get(UserRow, user_id)
-        if row is None or not row.is_active or row.session_epoch != epoch:
+        found = session.execute(
+            select(UserSessionRow, UserRow)
+            .join(UserRow, UserRow.id == UserSessionRow.user_id)
+            .where(UserSessionRow.session_hash == session_hash(secret))
+        ).first()
+        if found is None:
             return None
-        return _to_account(row)
+        row, user = found
+        live = session_is_live(
+            revoked_at=row.revoked_at,
+            last_seen_at=row.last_seen_at,
+            expires_at=row.expires_at,
+            now=now,
+            idle=idle,
+        )
+        if not live or not user.is_active:
+            return None
+        account = _to_account(user)
+        stale = needs_touch(row.last_seen_at, now, _SESSION_TOUCH_INTERVAL)
+        row_id = row.id
+    if stale:
+        with db.transaction() as session:
+            session.execute(
+                update(UserSessionRow)
+                .where(UserSessionRow.id == row_id, UserSessionRow.revoked_at.is_(None))
+                .values(last_seen_at=now)
+            )
+    return account
+
+
+def _end_sessions(
+    session: Session, user_id: int, now: datetime, reason: str, keep_hash: str | None = None
+) -> list[int]:
+    """Revoke every unrevoked, unexpired session of a user (but ``keep_hash``'s)."""
+    query = select(UserSessionRow).where(
+        UserSessionRow.user_id == user_id,
+        UserSessionRow.revoked_at.is_(None),
+        UserSessionRow.expires_at > now,
+    )
+    if keep_hash is not None:
+        query = query.where(UserSessionRow.session_hash != keep_hash)
+    ended = []
+    for row in session.scalars(query.order_by(UserSessionRow.id)):
+        row.revoked_at, row.revoked_reason = now, reason
+        ended.append(row.id)
+    return ended
+
+
+def sign_out(
+    db: Database, actor: Actor, session_secret: str | None, clock: Clock | None = None
+) -> None:
+    """End the caller's own session on the server: a copy of its cookie stops working."""
+    ensure(actor, Permission.ACCOUNT_SELF)
+    if not session_secret:
+        return
+    clock = clock or SystemClock()
+    now = clock.now()
+    with db.transaction() as session:
+        row = session.scalar(
+            select(UserSessionRow).where(
+                UserSessionRow.session_hash == session_hash(session_secret),
+                UserSessionRow.user_id == actor.user_id,
+            )
+        )
+        if row is None or row.revoked_at is not None:
+            return
+        row.revoked_at, row.revoked_reason = now, "logout"
+        audit.record(
+            session,
+            actor,
+            "user.logout",
+            "user",
+            actor.username,
+            None,
+            {"session": row.id},
+            clock=clock,
+        )
+
+
+def _to_session(row: UserSessionRow, username: str, current_hash: str) -> SessionInfo:
+    return SessionInfo(
+        id=row.id,
+        username=username,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        expires_at=row.expires_at,
+        client_address=row.client_address,
+        user_agent=row.user_agent,
+        is_current=row.session_hash == current_hash,
+    )
+
+
+def list_sessions(
+    db: Database,
+    actor: Actor,
+    *,
+    idle: timedelta | None,
+    username: str | None = None,
+    current_session: str | None = None,
+    clock: Clock | None = None,
+) -> list[SessionInfo]:
+    """The live sessions of the caller, or (administrators) of ``username`` or of everyone
+    (``"*"``), newest first; the caller's own session is marked. ``idle=None`` also lists
+    sessions that have ended by idling (the caller does not know the idle timeout)."""
+    if username is None:
+        ensure(actor, Permission.ACCOUNT_SELF)
+    else:
+        ensure(actor, Permission.USER_MANAGE)
+    now = (clock or SystemClock()).now()
+    current_hash = session_hash(current_session) if current_session else ""
+    with db.reading() as session:
+        query = (
+            select(UserSessionRow, UserRow.username)
+            .join(UserRow, UserRow.id == UserSessionRow.user_id)
+            .where(UserSessionRow.revoked_at.is_(None), UserSessionRow.expires_at > now)
+            .order_by(UserSessionRow.id.desc())
+        )
+        if idle is not None:
+            query = query.where(UserSessionRow.last_seen_at > now - idle)
+        if username is None:
+            query = query.where(UserSessionRow.user_id == actor.user_id)
+        elif username != "*":
+            query = query.where(UserRow.username == username.strip().lower())
+        return [_to_session(row, name, current_hash) for row, name in session.execute(query)]
+
+
+def revoke_session(db: Database, actor: Actor, session_id: int, clock: Clock | None = None) -> None:
+    """End one session: one's own (any signed-in user) or anyone's (administrators). Another
+    user's session is "not found" to a non-administrator."""
+    ensure(actor, Permission.ACCOUNT_SELF)
+    clock = clock or SystemClock()
+    now = clock.now()
+    with db.transaction() as session:
+        row = session.get(UserSessionRow, session_id)
+        mine = row is not None and row.user_id == actor.user_id
+        if row is None or not (mine or can(actor, Permission.USER_MANAGE)):
+            raise NotFoundError(f"没有编号为 {session_id} 的会话 (no such session)")
+        if row.revoked_at is not None:
+            return
+        row.revoked_at, row.revoked_reason = now, "user" if mine else "admin"
+        audit.record(
+            session,
+            actor,
+            "session.revoke",
+            "user_session",
+            row.id,
+            {"revoked": False},
+            {"revoked": True, "reason": row.revoked_reason},
+            clock=clock,
+        )
+
+
+def revoke_user_sessions(
+    db: Database, actor: Actor, username: str, clock: Clock | None = None
+) -> int:
+    """An administrator ends every session of an account; returns how many were live."""
+    ensure(actor, Permission.USER_MANAGE)
+    clock = clock or SystemClock()
+    with db.transaction() as session:
+        row = _user(session, username)
+        ended = _end_sessions(session, row.id, clock.now(), "admin")
+        _record_ended(session, actor, row.username, ended, "admin", clock)
+        return len(ended)
+
+
+def _record_ended(
+    session: Session, actor: Actor, username: str, ended: list[int], reason: str, clock: Clock
+) -> None:
+    if ended:
+        audit.record(
+            session,
+            actor,
+            "session.revoke_all",
+            "user",
+            username,
+            None,
+            {"sessions": ended, "reason": reason},
+            clock=clock,
+        )
 
 
 def change_password(
-    db: Database, actor: Actor, old_password: str, new_password: str, clock: Clock | None = None
+    db: Database,
+    actor: Actor,
+    old_password: str,
+    new_password: str,
+    clock: Clock | None = None,
+    *,
+    current_session: str | None = None,
 ) -> UserAccount:
-    """A user changes their own password; every other session of theirs is signed out."""
+    """A user changes their own password; every other session of theirs is ended
+    (``current_session``, the caller's own, continues)."""
     ensure(actor, Permission.ACCOUNT_SELF)
+    clock = clock or SystemClock()
+    # Argon2 runs outside the write transaction, which then checks nothing changed meanwhile
+    with db.reading() as session:
+        found = session.get(UserRow, actor.user_id)
+        if found is None:
+            raise NotFoundError("账户不存在 (no such account)")
+        old_hash, username, display_name = found.password_hash, found.username, found.display_name
+    if not _password_matches(old_hash, old_password):
+        raise ValidationError("原密码错误 (current password is wrong)", field="old_password")
+    _validate_new_password(new_password, username, display_name)
+    if new_password == old_password:
+        raise ValidationError(
+            "新密码不能与原密码相同 (new password equals the old one)", field="new_password"
+        )
+    new_hash = _HASHER.hash(new_password)
     with db.transaction() as session:
         row = session.get(UserRow, actor.user_id)
-        if row is None:
-            raise NotFoundError("账户不存在 (no such account)")
-        if not _password_matches(row.password_hash, old_password):
-            raise ValidationError("原密码错误 (current password is wrong)", field="old_password")
-        validate_password(new_password, row.username)
-        if new_password == old_password:
-            raise ValidationError(
-                "新密码不能与原密码相同 (new password equals the old one)", field="new_password"
-            )
-        row.password_hash = _HASHER.hash(new_password)
+        if row is None or row.password_hash != old_hash:
+            raise ConflictError("密码刚被修改过，请重试 (the password has just changed: retry)")
+        row.password_hash = new_hash
         row.session_epoch += 1
+        keep = session_hash(current_session) if current_session else None
+        ended = _end_sessions(session, row.id, clock.now(), "password_change", keep)
         audit.record(
             session,
             actor,
@@ -253,23 +675,35 @@ def change_password(
             "user",
             row.username,
             {"session_epoch": row.session_epoch - 1},
-            {"session_epoch": row.session_epoch},
+            {"session_epoch": row.session_epoch, "sessions_ended": ended},
             clock=clock,
         )
         return _to_account(row)
 
 
+def _validate_new_password(password: str, username: str, display_name: str) -> None:
+    try:
+        validate_password(password, username, display_name)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field="new_password") from None
+
+
 def set_password(
     db: Database, actor: Actor, username: str, new_password: str, clock: Clock | None = None
 ) -> UserAccount:
-    """An admin sets a password (and unlocks the account)."""
+    """An admin sets a password (and unlocks the account); it is signed out everywhere."""
     ensure(actor, Permission.USER_MANAGE)
+    clock = clock or SystemClock()
+    with db.reading() as session:
+        found = _user(session, username)
+        validate_password(new_password, found.username, found.display_name)
+    new_hash = _HASHER.hash(new_password)  # outside the write transaction: Argon2 is slow
     with db.transaction() as session:
         row = _user(session, username)
-        validate_password(new_password, row.username)
-        row.password_hash = _HASHER.hash(new_password)
+        row.password_hash = new_hash
         row.session_epoch += 1
         row.failed_logins, row.locked_until = 0, None
+        ended = _end_sessions(session, row.id, clock.now(), "password_set")
         audit.record(
             session,
             actor,
@@ -277,7 +711,7 @@ def set_password(
             "user",
             row.username,
             {"session_epoch": row.session_epoch - 1},
-            {"session_epoch": row.session_epoch},
+            {"session_epoch": row.session_epoch, "sessions_ended": ended},
             clock=clock,
         )
         return _to_account(row)
@@ -286,8 +720,9 @@ def set_password(
 def set_active(
     db: Database, actor: Actor, username: str, active: bool, clock: Clock | None = None
 ) -> UserAccount:
-    """Disable (or re-enable) an account; disabling signs it out everywhere."""
+    """Disable (or re-enable) an account; disabling ends all its sessions."""
     ensure(actor, Permission.USER_MANAGE)
+    clock = clock or SystemClock()
     with db.transaction() as session:
         row = _user(session, username)
         if actor.user_id == row.id and not active:
@@ -306,6 +741,9 @@ def set_active(
             _snapshot(row),
             clock=clock,
         )
+        if not active:
+            ended = _end_sessions(session, row.id, clock.now(), "disable")
+            _record_ended(session, actor, row.username, ended, "disable", clock)
         return _to_account(row)
 
 

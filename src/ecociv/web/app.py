@@ -7,7 +7,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -106,18 +106,27 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _resolver(db: Database) -> Any:
+def _resolver(db: Database, settings: Settings) -> Any:
+    """The actor of a request: a bearer token (one SHA-256 and one indexed read), or the
+    session cookie's id looked up in ``user_session`` (one indexed read). ``get_actor`` is a
+    sync dependency, so this runs in the thread pool, off the event loop."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+
     def resolve(request: Request) -> Actor:
         authorization = request.headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):
             account = users.account_for_token(db, authorization[7:].strip())
             return users.actor_of(account, via_token=True) if account else PUBLIC_ACTOR
-        user_id, epoch = request.session.get("uid"), request.session.get("epoch")
-        if isinstance(user_id, int) and isinstance(epoch, int):
-            account = users.account_for_session(db, user_id, epoch)
+        session_id = request.session.get("sid")
+        if isinstance(session_id, str):
+            account = users.account_for_session(db, session_id, idle=idle)
             if account is not None:
                 return users.actor_of(account)
+        if "sid" in request.session or "uid" in request.session:
+            lang = request.session.get("lang")
             request.session.clear()
+            if lang:
+                request.session["lang"] = lang
         return PUBLIC_ACTOR
 
     return resolve
@@ -232,9 +241,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.resolve_actor = _resolver(db)
+    app.state.resolve_actor = _resolver(db, settings)
     app.state.render = _make_renderer(settings)
-    app.state.login_policy = (settings.login_max_failures, settings.login_lockout_minutes)
+    app.state.login_policy = users.LoginPolicy(
+        max_failures=settings.login_max_failures,
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+        address_max_failures=settings.login_address_max_failures,
+        address_window=timedelta(minutes=settings.login_address_window_minutes),
+        session_lifetime=timedelta(seconds=settings.session_max_age_seconds),
+        session_idle=timedelta(minutes=settings.session_idle_minutes),
+    )
     app.state.files = FileStore(settings.var_dir / "uploads")
     app.state.readings = ReadingsStore(settings.var_dir / "readings.duckdb")
     app.state.audit_checkpoints = settings.audit_checkpoint_file

@@ -9,12 +9,24 @@ from sqlalchemy import select
 
 from ecociv import users
 from ecociv.adapters.db import Database
-from ecociv.kernel import Role
+from ecociv.kernel import PUBLIC_ACTOR, Role, ValidationError
 from ecociv.kernel.errors import AuthenticationError
 from ecociv.users.tables import ApiTokenRow, UserRow
 from tests.conftest import DEMO_PASSWORD, SYSTEM
 
 POLICY = {"max_failures": 5, "lockout": timedelta(minutes=15)}
+IDLE = timedelta(minutes=60)
+SIGN_IN = {
+    "policy": users.LoginPolicy(
+        max_failures=5,
+        lockout=timedelta(minutes=15),
+        address_max_failures=20,
+        address_window=timedelta(minutes=15),
+        session_lifetime=timedelta(hours=8),
+        session_idle=IDLE,
+    ),
+    "client_address": "192.0.2.10",
+}
 
 
 class FixedClock:
@@ -88,9 +100,36 @@ def test_an_expired_token_is_refused(db: Database) -> None:
     assert users.account_for_token(db, issued.secret, clock=start) is None
 
 
-def test_changing_the_password_ends_other_sessions(db: Database) -> None:
+def test_changing_the_password_keeps_the_current_session_and_ends_the_others(
+    db: Database,
+) -> None:
+    first = users.sign_in(db, PUBLIC_ACTOR, "kecheng", DEMO_PASSWORD, **SIGN_IN)
+    second = users.sign_in(db, PUBLIC_ACTOR, "kecheng", DEMO_PASSWORD, **SIGN_IN)
+    actor = users.actor_of(first.account)
+    users.change_password(
+        db, actor, DEMO_PASSWORD, "a-new-secret-2026", current_session=first.session_secret
+    )
+    assert users.account_for_session(db, first.session_secret, idle=IDLE) is not None
+    assert users.account_for_session(db, second.session_secret, idle=IDLE) is None
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaa", "password12"])
+def test_weak_passwords_are_refused_on_create_change_and_reset(db: Database, weak: str) -> None:
+    with pytest.raises(ValidationError, match="too easy to guess"):
+        users.create_user(db, SYSTEM, username="newcomer", password=weak, role=Role.INSPECTOR)
     account = users.authenticate(db, "kecheng", DEMO_PASSWORD, **POLICY)
-    actor = users.actor_of(account)
-    changed = users.change_password(db, actor, DEMO_PASSWORD, "a-new-secret-2026")
-    assert users.account_for_session(db, account.id, account.session_epoch) is None
-    assert users.account_for_session(db, account.id, changed.session_epoch) is not None
+    with pytest.raises(ValidationError, match="too easy to guess") as refused:
+        users.change_password(db, users.actor_of(account), DEMO_PASSWORD, weak)
+    assert refused.value.field == "new_password"
+    with pytest.raises(ValidationError, match="too easy to guess"):
+        users.set_password(db, SYSTEM, "kecheng", weak)
+    # nothing was written: the old password still works and no account was made
+    assert users.authenticate(db, "kecheng", DEMO_PASSWORD, **POLICY).username == "kecheng"
+    assert "newcomer" not in {a.username for a in users.list_users(db, SYSTEM)}
+
+
+def test_a_strong_password_is_accepted(db: Database) -> None:
+    made = users.create_user(
+        db, SYSTEM, username="newcomer", password="lemon-table-7", role=Role.INSPECTOR
+    )
+    assert users.authenticate(db, made.username, "lemon-table-7", **POLICY).id == made.id

@@ -8,9 +8,16 @@ import pytest
 
 from ecociv.kernel import Role, ValidationError
 from ecociv.users.rules import (
+    PLATFORM_WORDS,
+    address_is_limited,
     after_failed_login,
     is_locked,
+    needs_touch,
+    password_strength,
+    session_hash,
+    session_is_live,
     token_hash,
+    truncated,
     validate_password,
     validate_scope,
     validate_username,
@@ -40,14 +47,72 @@ def test_a_lock_lasts_exactly_the_lockout_period(now: datetime, locked: bool) ->
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("123456789a", True), ("12345678a", False), ("1234567890", False), ("kecheng-01", True)],
+    [
+        ("Tq8#vLm2x", False),  # 9 characters
+        ("Tq8#vLm2xZ", True),  # 10
+        ("Tq8#vLm2xZk", True),  # 11
+        ("1234567890", False),  # digits only
+        ("Tq8#vLm2xZ" + "k" * 118, True),  # 128 characters
+        ("Tq8#vLm2xZ" + "k" * 119, False),  # 129
+    ],
 )
-def test_passwords_need_ten_characters_and_not_only_digits(password: str, ok: bool) -> None:
+def test_passwords_need_10_to_128_characters_and_not_only_digits(password: str, ok: bool) -> None:
     if ok:
         validate_password(password, "someone")
     else:
         with pytest.raises(ValidationError):
             validate_password(password, "someone")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaa", "重复"),  # named in issue 11
+        ("password12", "常见密码"),  # named in issue 11
+        ("123456789a", "常见密码"),
+        ("qwertyuiop", "常见密码"),
+        ("1qaz2wsx3edc", "常见密码"),
+        ("woaini1314", "常见密码"),
+        ("abcdefghij", "连续"),
+        ("kecheng2026", "用户名"),  # the username
+        ("Kecheng@2026", "用户名"),
+        ("Quzhou2026", "平台名称"),  # the platform's own words
+        ("ecociv12345", "平台名称"),
+    ],
+)
+def test_guessable_passwords_are_refused_with_the_reason(password: str, why: str) -> None:
+    with pytest.raises(ValidationError, match=why) as refused:
+        validate_password(password, "kecheng", "柯城区用户")
+    assert refused.value.field == "password"
+    assert "too easy to guess" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("password", "score", "ok"),
+    [
+        ("woaini1314", 2, False),  # just below the required score
+        ("Kecheng@2026", 2, False),
+        ("Kecheng@2026!", 3, True),  # at it
+        ("river-lemon", 3, True),
+        ("lemon-table-7", 4, True),  # above it
+        ("Quzhou-demo-2026", 4, True),  # the demo accounts' password
+    ],
+)
+def test_a_password_needs_an_estimated_strength_of_3_of_4(
+    password: str, score: int, ok: bool
+) -> None:
+    assert password_strength(password, ["kecheng", *PLATFORM_WORDS])[0] == score
+    if ok:
+        validate_password(password, "kecheng")
+    else:
+        with pytest.raises(ValidationError):
+            validate_password(password, "kecheng")
+
+
+def test_the_display_name_counts_as_a_guessable_word() -> None:
+    validate_password("liuyifei-2026", "someone")
+    with pytest.raises(ValidationError, match="姓名"):
+        validate_password("liuyifei-2026", "someone", "liuyifei")
 
 
 def test_password_may_not_equal_the_username() -> None:
@@ -79,3 +144,84 @@ def test_each_scoped_role_needs_exactly_its_scope() -> None:
 def test_token_hash_is_sha256_hex_and_differs_per_token() -> None:
     assert len(token_hash("ecv_a")) == 64
     assert token_hash("ecv_a") != token_hash("ecv_b")
+
+
+@pytest.mark.parametrize(("failures", "limited"), [(19, False), (20, True), (21, True)])
+def test_the_20th_failure_from_one_address_within_the_window_blocks_it(
+    failures: int, limited: bool
+) -> None:
+    assert address_is_limited(failures, 20) is limited
+
+
+IDLE = timedelta(minutes=60)
+LIFETIME = timedelta(hours=8)
+
+
+@pytest.mark.parametrize(
+    ("unused_for", "live"),
+    [
+        (IDLE - timedelta(seconds=1), True),
+        (IDLE, False),
+        (IDLE + timedelta(seconds=1), False),
+    ],
+)
+def test_a_session_unused_for_the_idle_timeout_ends(unused_for: timedelta, live: bool) -> None:
+    assert (
+        session_is_live(
+            revoked_at=None,
+            last_seen_at=NOW,
+            expires_at=NOW + LIFETIME,
+            now=NOW + unused_for,
+            idle=IDLE,
+        )
+        is live
+    )
+
+
+@pytest.mark.parametrize(
+    ("age", "live"),
+    [
+        (LIFETIME - timedelta(seconds=1), True),
+        (LIFETIME, False),
+        (LIFETIME + timedelta(seconds=1), False),
+    ],
+)
+def test_a_session_ends_at_its_absolute_lifetime_even_when_in_use(
+    age: timedelta, live: bool
+) -> None:
+    now = NOW + age
+    assert (
+        session_is_live(
+            revoked_at=None,
+            last_seen_at=now - timedelta(seconds=5),
+            expires_at=NOW + LIFETIME,
+            now=now,
+            idle=IDLE,
+        )
+        is live
+    )
+
+
+def test_a_revoked_session_has_ended() -> None:
+    assert not session_is_live(
+        revoked_at=NOW, last_seen_at=NOW, expires_at=NOW + LIFETIME, now=NOW, idle=IDLE
+    )
+
+
+@pytest.mark.parametrize(
+    ("since", "touch"),
+    [(timedelta(seconds=59), False), (timedelta(seconds=60), True), (timedelta(seconds=61), True)],
+)
+def test_last_seen_is_written_at_most_once_a_minute(since: timedelta, touch: bool) -> None:
+    assert needs_touch(NOW, NOW + since, timedelta(minutes=1)) is touch
+
+
+def test_only_a_hash_of_the_session_id_is_stored() -> None:
+    assert len(session_hash("abc")) == 64 and session_hash("abc") != session_hash("abd")
+    assert "abc" not in session_hash("abc")
+
+
+def test_client_supplied_text_is_truncated_and_stripped_of_control_characters() -> None:
+    assert truncated("x" * 50, 40) == "x" * 40
+    assert truncated("adm\nin\x00", 40) == "admin"
+    assert truncated(None, 10) == ""
