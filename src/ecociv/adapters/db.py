@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, MetaData, String, create_engine, event, inspect
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from ecociv.kernel.errors import ValidationError
 
 #: Where a session carries the audit chain's key (``Session.info``); None: no key.
 AUDIT_KEY_INFO = "ecociv_audit_key"
@@ -120,6 +122,38 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def check_stored_text(session: Session, _context: Any = None, _instances: Any = None) -> None:
+    """Refuse text that a column cannot hold, naming the column, before the database sees it.
+
+    PostgreSQL refuses a value longer than ``VARCHAR(n)`` or holding a NUL character with an
+    error that names neither the field nor the row; SQLite stores both silently. Checking every
+    new or changed text attribute at flush makes both backends answer the same clear error.
+    """
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            column = attr.columns[0]
+            if not isinstance(column.type, String):
+                continue
+            value = getattr(obj, attr.key, None)
+            if not isinstance(value, str):
+                continue
+            if obj not in session.new and not state.attrs[attr.key].history.has_changes():
+                continue
+            length = column.type.length
+            if length is not None and len(value) > length:
+                raise ValidationError(
+                    f"{column.name}: 最多 {length} 个字符，收到 {len(value)} 个 "
+                    f"(at most {length} characters, got {len(value)})",
+                    field=column.name,
+                )
+            if "\x00" in value:
+                raise ValidationError(
+                    f"{column.name}: 不能含 NUL 字符 (must not contain a NUL character)",
+                    field=column.name,
+                )
+
+
 class Database:
     """An engine and its session factory; ``transaction()`` is one unit of work.
 
@@ -146,6 +180,7 @@ class Database:
             expire_on_commit=False,
             info=info,
         )
+        event.listen(self._sessions, "before_flush", check_stored_text)
 
     @property
     def audit_keys(self) -> tuple[str, ...]:
