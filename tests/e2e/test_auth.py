@@ -375,7 +375,8 @@ def test_the_command_line_refuses_weak_passwords_and_lists_and_ends_sessions(
     assert made.exit_code == 0, made.output
     reset = runner.invoke(cli, ["user", "set-password", "ops"], env=env, input="aaaaaaaaaa\n" * 2)
     assert reset.exit_code == 1 and "too easy to guess" in reset.output
-    db = Database(f"sqlite:///{tmp_path / 'var' / 'ecociv.db'}")
+    key = (tmp_path / "var" / "audit_key").read_text().strip()  # made by `init`
+    db = Database(f"sqlite:///{tmp_path / 'var' / 'ecociv.db'}", audit_key=key)
     policy = users.LoginPolicy(
         max_failures=5,
         lockout=timedelta(minutes=15),

@@ -34,6 +34,7 @@ from ecociv.web.app import create_app
 from tests.conftest import (
     KECHENG,
     PG_URL,
+    TEST_AUDIT_KEY,
     TEST_SECRET,
     Template,
     pg_create_empty,
@@ -139,9 +140,13 @@ def test_a_restore_into_an_empty_var_dir_brings_back_readings_evidence_and_frame
     assert ReadingsStore(var_dir / "readings.duckdb").count() == READINGS
     assert tree(var_dir / "frames") == frames_before
     assert FrameLog(var_dir / "frames").checkpoint() == 4
-    restored_db = Database(url)
+    restored_db = Database(url, audit_key=TEST_AUDIT_KEY)
     restored = Settings(
-        env=Environment.TEST, var_dir=var_dir, secret_key=TEST_SECRET, database_url=url
+        env=Environment.TEST,
+        var_dir=var_dir,
+        secret_key=TEST_SECRET,
+        audit_key=TEST_AUDIT_KEY,
+        database_url=url,
     )
     try:
         with TestClient(create_app(restored, db=restored_db)) as after:
