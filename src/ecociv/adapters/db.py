@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from ecociv.kernel.errors import ValidationError
+from ecociv.kernel.inputs import CONTROL_CHARACTERS
 
 #: Where a session carries the audit chain's key (``Session.info``); None: no key.
 AUDIT_KEY_INFO = "ecociv_audit_key"
@@ -126,7 +127,9 @@ def check_stored_text(session: Session, _context: Any = None, _instances: Any = 
     """Refuse text that a column cannot hold, naming the column, before the database sees it.
 
     PostgreSQL refuses a value longer than ``VARCHAR(n)`` or holding a NUL character with an
-    error that names neither the field nor the row; SQLite stores both silently. Checking every
+    error that names neither the field nor the row; SQLite stores both silently. Other control
+    characters (but tab, line feed, carriage return) cannot be written into the .xlsx and .docx
+    files made from stored text, so they are refused too (docs/inputs.md). Checking every
     new or changed text attribute at flush makes both backends answer the same clear error.
     """
     for obj in (*session.new, *session.dirty):
@@ -147,9 +150,12 @@ def check_stored_text(session: Session, _context: Any = None, _instances: Any = 
                     f"(at most {length} characters, got {len(value)})",
                     field=column.name,
                 )
-            if "\x00" in value:
+            control = CONTROL_CHARACTERS.search(value)
+            if control is not None:
+                code = f"U+{ord(control.group(0)):04X}"
                 raise ValidationError(
-                    f"{column.name}: 不能含 NUL 字符 (must not contain a NUL character)",
+                    f"{column.name}: 不能含控制字符 {code} (must not contain the control "
+                    f"character {code})",
                     field=column.name,
                 )
 

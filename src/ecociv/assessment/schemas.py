@@ -20,6 +20,7 @@ from ecociv.assessment.services import (
     ScoredYear,
     YearAssessment,
 )
+from ecociv.kernel.inputs import Input
 
 
 class ProgressOut(BaseModel):
@@ -74,7 +75,7 @@ class AssessmentOut(BaseModel):
     units: list[UnitAssessmentOut]
 
 
-class SchemeItemIn(BaseModel):
+class SchemeItemIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     code: str
@@ -92,7 +93,7 @@ class SchemeItemOut(BaseModel):
     params: dict[str, Any]
 
 
-class SchemeIn(BaseModel):
+class SchemeIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     name: str
@@ -149,7 +150,7 @@ class SheetsOut(BaseModel):
     sheets: list[SheetOut]
 
 
-class InputIn(BaseModel):
+class InputIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     item_code: str

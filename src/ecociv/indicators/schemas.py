@@ -17,6 +17,7 @@ from ecociv.indicators.model import (
     ReportState,
     ValueKind,
 )
+from ecociv.kernel.inputs import Input
 
 
 class ElementOut(BaseModel):
@@ -60,7 +61,7 @@ class IndicatorOut(BaseModel):
     linked: list[str]
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     citation: str = Field(description="the document and page the row was checked against")
@@ -90,7 +91,7 @@ class TargetOut(BaseModel):
     parent_id: int | None
 
 
-class TargetChangeIn(BaseModel):
+class TargetChangeIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     org_unit_code: str
@@ -99,7 +100,7 @@ class TargetChangeIn(BaseModel):
     year: int | None = None
 
 
-class TargetsIn(BaseModel):
+class TargetsIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     reason: str
@@ -107,7 +108,7 @@ class TargetsIn(BaseModel):
     changes: list[TargetChangeIn]
 
 
-class ReportOpenIn(BaseModel):
+class ReportOpenIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     form: FormKind
@@ -116,14 +117,14 @@ class ReportOpenIn(BaseModel):
     year: int = Field(ge=2000, le=2100)
 
 
-class ValuesIn(BaseModel):
+class ValuesIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     values: dict[str, Any] = Field(default_factory=dict)
     comments: dict[str, str] = Field(default_factory=dict)
 
 
-class ActionIn(BaseModel):
+class ActionIn(Input):
     model_config = ConfigDict(extra="forbid")
 
     action: ReportAction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecociv.kernel.inputs import Input
 from ecociv.monitoring.model import ControlLevel, LandUse, SiteKind, WaterBody
 
 
@@ -34,7 +35,7 @@ class SiteImportOut(BaseModel):
     unchanged: int
 
 
-class ReadingIn(BaseModel):
+class ReadingIn(Input):
     site_code: str
     parameter: str
     observed_at: str = Field(description="ISO 8601; without a zone it is Beijing time")
@@ -42,7 +43,7 @@ class ReadingIn(BaseModel):
     flag: str = ""
 
 
-class ReadingsBatchIn(BaseModel):
+class ReadingsBatchIn(Input):
     source: str = Field(min_length=1, max_length=200, description="where the batch came from")
     accept_partial: bool = Field(
         default=False, description="store the good readings even if some are bad"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ecociv.kernel.inputs import Input
 from ecociv.orgs.model import FunctionZone, OrgLevel
 
 #: Longest values the enterprise table holds (``ecociv.orgs.tables.EnterpriseRow``): checked
@@ -33,7 +34,7 @@ class DepartmentOut(BaseModel):
     name_en: str
 
 
-class EnterpriseCreate(BaseModel):
+class EnterpriseCreate(Input):
     """A new enterprise. ``datum`` says which datum the location is in (GPS: WGS-84)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -51,7 +52,7 @@ class EnterpriseCreate(BaseModel):
     tags: list[str] = Field(default_factory=list, max_length=50)
 
 
-class EnterpriseUpdate(BaseModel):
+class EnterpriseUpdate(Input):
     """Fields to change; the 统一社会信用代码 cannot change."""
 
     model_config = ConfigDict(extra="forbid")

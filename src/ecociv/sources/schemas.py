@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ecociv.kernel.inputs import Input
 from ecociv.sources.model import (
     AveragingPeriod,
     LimitBasis,
@@ -130,7 +131,7 @@ class WarningOut(BaseModel):
     history: list[dict[str, Any]]
 
 
-class WarningActionIn(BaseModel):
+class WarningActionIn(Input):
     action: str = Field(description="acknowledge, resolve or false_positive")
     notes: str = Field(default="", max_length=2000)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ecociv.kernel import Role
+from ecociv.kernel.inputs import Input
 
 
 class UserOut(BaseModel):
@@ -23,7 +24,7 @@ class UserOut(BaseModel):
     is_head: bool
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     username: str
@@ -36,7 +37,7 @@ class UserCreate(BaseModel):
     is_head: bool = False
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(description="the account whose role and scope the token carries")
