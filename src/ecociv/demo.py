@@ -22,7 +22,7 @@ from ecociv.sources.demo import load_sources_demo
 from ecociv.waste.demo import WasteDemoSummary, load_waste_demo
 
 #: Printed by `ecociv demo`; for the local demo only, never for a real installation.
-DEMO_PASSWORD = "Quzhou-demo-2026"
+DEMO_PASSWORD = "Lanke-Qiantang-58"
 
 
 @dataclass(frozen=True, slots=True)

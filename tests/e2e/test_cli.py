@@ -29,7 +29,7 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(env: dict[str, str]) -
     assert (
         "36 synthetic enterprises, 9 accounts, 69 synthetic annual reports created" in first.output
     )
-    assert "kecheng" in first.output and "Quzhou-demo-2026" in first.output
+    assert "kecheng" in first.output and "Lanke-Qiantang-58" in first.output
     second = run(env, "demo", "--no-serve")
     assert "0 org units, 0 departments" in second.output
     assert (

@@ -26,6 +26,8 @@ MAX_PASSWORD_LENGTH = 128
 MIN_PASSWORD_SCORE = 3
 #: words every guesser of this platform would try first
 PLATFORM_WORDS = ("quzhou", "ecociv")
+#: words of any service's default or example passwords, tried as early as the platform's own
+SERVICE_WORDS = ("demo", "test", "admin", "password", "welcome", "system")
 #: zxcvbn only looks at this many characters (and refuses longer input)
 _ESTIMATOR_MAX_LENGTH = 72
 #: zxcvbn keeps the user inputs of a call in a module-level dictionary, so concurrent calls
@@ -56,7 +58,9 @@ def validate_username(username: str) -> str:
 def validate_password(password: str, username: str = "", display_name: str = "") -> None:
     """At least 10 and at most 128 characters, not only digits, not the username, and not
     guessable: the offline estimator zxcvbn (with the username, the display name and the
-    platform's own words as known inputs) must score it at least 3 of 4.
+    platform's own words as known inputs) must score it at least 3 of 4, and so must what is
+    left once those words and the words of default passwords (:data:`SERVICE_WORDS`) are taken
+    out (``Quzhou-demo-2027`` and ``ecociv-quzhou-1`` are refused).
 
     Examples:
         >>> validate_password("short")
@@ -84,7 +88,13 @@ def validate_password(password: str, username: str = "", display_name: str = "")
         raise ValidationError("密码不能全为数字 (password cannot be digits only)", field="password")
     if username and password.lower() == username.lower():
         raise ValidationError("密码不能与用户名相同 (password equals username)", field="password")
-    score, weakness = password_strength(password, [username, display_name, *PLATFORM_WORDS])
+    known = [username, display_name, *PLATFORM_WORDS]
+    score, weakness = password_strength(password, known)
+    rest = without_known_words(password, [*known, *SERVICE_WORDS])
+    if score >= MIN_PASSWORD_SCORE and rest != password.lower():
+        # a known word with separators around it hides from the estimator: what is left
+        # once the known words are taken out must be strong on its own
+        score, weakness = password_strength(rest, [])[0], "user_input"
     if score < MIN_PASSWORD_SCORE:
         zh, en = WEAKNESS_TEXT[weakness]
         raise ValidationError(
@@ -108,6 +118,22 @@ WEAKNESS_TEXT: dict[str, tuple[str, str]] = {
     "date": ("包含年份或日期", "it contains a year or a date"),
     "short": ("太短或太简单", "it is too short or too simple"),
 }
+
+
+def without_known_words(password: str, words: Sequence[str]) -> str:
+    """The password in lower case with every known word of 3 or more characters taken out
+    (each replaced by one space), longest first.
+
+    Examples:
+        >>> without_known_words("Ecociv-Quzhou-1", ["quzhou", "ecociv"])
+        ' - -1'
+        >>> without_known_words("lemon-table-7", ["quzhou", "ecociv"])
+        'lemon-table-7'
+    """
+    text = password.lower()
+    for word in sorted({w.lower() for w in words if len(w) >= 3}, key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
 
 
 def password_strength(password: str, user_inputs: Sequence[str]) -> tuple[int, str]:
