@@ -11,12 +11,18 @@ from ecociv.adapters.db import Database
 from ecociv.audit import verify_chain
 from ecociv.audit.tables import AuditRow
 from ecociv.cli import app as cli
+from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET
 
 runner = CliRunner()
 
 
 def run_verify(db: Database) -> tuple[int, str]:
-    result = runner.invoke(cli, ["audit", "verify"], env={"ECOCIV_DATABASE_URL": db.url})
+    env = {
+        "ECOCIV_DATABASE_URL": db.url,
+        "ECOCIV_SECRET_KEY": TEST_SECRET,
+        "ECOCIV_AUDIT_KEY": TEST_AUDIT_KEY,
+    }
+    result = runner.invoke(cli, ["audit", "verify"], env=env)
     return result.exit_code, result.output
 
 
@@ -34,10 +40,11 @@ def disable_guard(db: Database, conn) -> None:  # type: ignore[no-untyped-def]
         conn.execute(text("DROP TRIGGER audit_log_no_delete"))
 
 
-def test_demo_database_chain_verifies(db: Database) -> None:
+def test_demo_database_chain_is_keyed_from_its_first_entry_and_verifies(db: Database) -> None:
     code, output = run_verify(db)
     assert code == 0, output
     assert f"intact ({count(db)} entries)" in output
+    assert f"keyed (HMAC) {count(db)}, unkeyed 0" in output
 
 
 def test_the_database_refuses_update_and_delete(db: Database) -> None:
