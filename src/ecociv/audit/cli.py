@@ -74,8 +74,7 @@ def checkpoint(
     )
     if mark.unkeyed_through:
         print(
-            f"  unkeyed entries 1–{mark.unkeyed_through} accepted, with "
-            f"{len(mark.anchors)} anchors"
+            f"  unkeyed entries 1–{mark.unkeyed_through} accepted, with {len(mark.anchors)} anchors"
         )
     if result.post_error is not None:
         print(f"WARNING: posting the checkpoint failed: {result.post_error}")
