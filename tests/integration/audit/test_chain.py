@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -91,3 +93,16 @@ def test_deleting_a_row_is_found_at_the_next_row(db: Database) -> None:
     code, output = run_verify(db)
     assert code == 1
     assert "row seq=4" in output
+
+
+def test_a_fresh_install_is_keyed_from_its_first_entry_and_checkpoints_without_accepting(
+    tmp_path: Path,
+) -> None:
+    env = {"ECOCIV_VAR_DIR": str(tmp_path / "var"), "ECOCIV_ENV": "development"}
+    made = runner.invoke(cli, ["init"], env=env)
+    assert made.exit_code == 0, made.output
+    verified = runner.invoke(cli, ["audit", "verify"], env=env)
+    assert verified.exit_code == 0, verified.output
+    assert ", unkeyed 0;" in verified.output and "keyed (HMAC) 0," not in verified.output
+    signed = runner.invoke(cli, ["audit", "checkpoint"], env=env)
+    assert signed.exit_code == 0 and "unkeyed entries" not in signed.output, signed.output
