@@ -31,8 +31,8 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 SYSTEM = Actor(username="test-setup", role=Role.ADMIN, request_id="test-setup")
 DEMO_PASSWORD = demo.DEMO_PASSWORD
 TEST_SECRET = "test-secret-key-" + "x" * 32
-#: Signs the audit entries tests write (the demo template's own entries are unkeyed, as an
-#: upgraded database's are).
+#: Signs the audit entries of the demo template and those tests write (a fresh install's
+#: chain is keyed from its first entry).
 TEST_AUDIT_KEY = "test-audit-key-" + "y" * 32
 
 
@@ -67,7 +67,7 @@ def pg_drop(name: str) -> None:
 
 def load_template(url: str) -> None:
     migrate.upgrade(url)
-    db = Database(url)
+    db = Database(url, audit_key=TEST_AUDIT_KEY)
     orgs.load_reference_data(db, SYSTEM)
     indicators.load_catalogues(db, SYSTEM)
     demo.load_demo(db, SYSTEM)

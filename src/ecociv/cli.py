@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,8 +14,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from ecociv import __version__, indicators, orgs, sources
+from ecociv import __version__, audit, indicators, orgs, sources
 from ecociv import demo as demo_data
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
@@ -295,8 +298,9 @@ def restore(
     ),
 ) -> None:
     """Restore everything from a backup (stop the server and the receiver first), then migrate
-    the database to the newest schema. Nothing changes if any checksum fails."""
-    settings = _settings()
+    the database to the newest schema. Nothing changes if any checksum fails. A key file in
+    place is kept (with a warning) only when the target's data depends on it."""
+    settings = _restore_settings()
     try:
         with _progress() as report:
             result = backups.restore(
@@ -304,6 +308,7 @@ def restore(
                 settings.var_dir,
                 settings.database_url,
                 with_keys=with_keys,
+                key_in_use=lambda name, key: _key_in_use(settings.database_url, name, key),
                 progress=report,
             )
     except EcocivError as exc:
@@ -312,3 +317,39 @@ def restore(
     _warn(result.warnings)
     migrate.upgrade(settings.database_url)
     print(f"restored from {path}: {', '.join(result.restored)}")
+
+
+def _restore_settings() -> Settings:
+    """The settings a restore needs (its folder and database), built without making the
+    development key files: those of a new machine must come from the archive."""
+    return Settings(secret_key=secrets.token_urlsafe(48), audit_key=secrets.token_urlsafe(48))
+
+
+def _key_in_use(database_url: str, name: str, key: str) -> bool:
+    """Whether the restore's target holds data that depends on the key file ``name`` in
+    place (docs/operations.md, section 6): audit entries signed with it (``audit_key``), open
+    sessions (``secret_key``), any audit entry at all (another key). No database, or an empty
+    one, depends on nothing."""
+    if database_url.startswith("sqlite"):
+        try:
+            path = backups.sqlite_path(database_url)
+        except EcocivError:
+            return False
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+    db = Database(database_url)
+    try:
+        if name == "audit_key":
+            return audit.key_signs_entries(db, key)
+        statement = (
+            "SELECT 1 FROM user_session WHERE revoked_at IS NULL LIMIT 1"
+            if name == "secret_key"
+            else "SELECT 1 FROM audit_log LIMIT 1"
+        )
+        try:
+            with db.reading() as session:
+                return session.execute(text(statement)).first() is not None
+        except DBAPIError:
+            return False
+    finally:
+        db.dispose()

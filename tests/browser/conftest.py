@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from ecociv.adapters.db import Database
 from ecociv.config import Settings
 from ecociv.demo import DEMO_PASSWORD
+from tests.conftest import TEST_AUDIT_KEY
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,7 +59,7 @@ def browser_db(templates: dict[str, Any], tmp_path: Path) -> Iterator[Database]:
     """A fresh copy of the SQLite demo template (browser tests never use PostgreSQL)."""
     target = tmp_path / "browser.db"
     shutil.copyfile(templates["sqlite"].name, target)
-    database = Database(f"sqlite:///{target}")
+    database = Database(f"sqlite:///{target}", audit_key=TEST_AUDIT_KEY)
     yield database
     database.dispose()
 

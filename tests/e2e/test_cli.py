@@ -37,6 +37,7 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(env: dict[str, str]) -
     )
     verify = run(env, "audit", "verify")
     assert verify.exit_code == 0 and "intact" in verify.output
+    assert ", unkeyed 0;" in verify.output  # keyed from the first entry: nothing to accept
 
 
 def test_user_and_token_commands(env: dict[str, str]) -> None:

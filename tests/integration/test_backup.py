@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 import ecociv
@@ -451,3 +452,101 @@ def test_the_readings_snapshot_is_consistent_while_another_process_writes(
         writer.wait(timeout=10)
         if writer.stdout is not None:
             writer.stdout.close()
+
+
+# --- keys on a new machine (docs/operations.md, section 6) ---------------------------------
+
+
+@pytest.fixture
+def keyed_archive(sqlite_var: tuple[Path, str], tmp_path: Path) -> Path:
+    """An archive whose key files are the ones the demo database's chain is signed with."""
+    var_dir, url = sqlite_var
+    (var_dir / "audit_key").write_text(TEST_AUDIT_KEY)
+    (var_dir / "secret_key").write_text(TEST_SECRET)
+    archive = tmp_path / "bk.tar"
+    backups.create_archive(var_dir, url, archive, version="test")
+    return archive
+
+
+def cli_env(var_dir: Path) -> dict[str, str]:
+    return {"ECOCIV_VAR_DIR": str(var_dir), "ECOCIV_ENV": "development"}
+
+
+@pytest.mark.parametrize("state", ["missing", "empty folder", "stale keys", "empty database"])
+def test_a_restore_where_no_data_depends_on_the_keys_in_place_brings_back_the_archives(
+    keyed_archive: Path, tmp_path: Path, state: str
+) -> None:
+    target = tmp_path / "x" / "var3"
+    if state != "missing":
+        target.mkdir(parents=True)
+    if state in ("stale keys", "empty database"):  # made by an earlier command
+        Settings(env=Environment.DEVELOPMENT, var_dir=target)
+        assert (target / "audit_key").read_text() != TEST_AUDIT_KEY
+    if state == "empty database":
+        migrate.upgrade(f"sqlite:///{target / 'ecociv.db'}")
+    done = runner.invoke(cli_app, ["restore", str(keyed_archive)], env=cli_env(target))
+    assert done.exit_code == 0, done.output
+    assert "warning" not in done.output and "kept the current" not in done.output
+    assert (target / "audit_key").read_text() == TEST_AUDIT_KEY
+    assert (target / "secret_key").read_text() == TEST_SECRET
+    verified = runner.invoke(cli_app, ["audit", "verify"], env=cli_env(target))
+    assert verified.exit_code == 0 and "OK: audit chain intact" in verified.output, verified.output
+
+
+def test_a_key_that_the_targets_entries_are_signed_with_is_kept_with_a_warning(
+    keyed_archive: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "in-use"
+    assert runner.invoke(cli_app, ["init"], env=cli_env(target)).exit_code == 0
+    own = (target / "audit_key").read_text()
+    assert own != TEST_AUDIT_KEY
+    done = runner.invoke(cli_app, ["restore", str(keyed_archive)], env=cli_env(target))
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "kept the current audit_key" in said
+    assert "kept the current secret_key" not in said  # no session depends on it
+    assert (target / "audit_key").read_text() == own
+    assert (target / "secret_key").read_text() == TEST_SECRET
+    forced = runner.invoke(
+        cli_app, ["restore", "--with-keys", str(keyed_archive)], env=cli_env(target)
+    )
+    assert forced.exit_code == 0 and (target / "audit_key").read_text() == TEST_AUDIT_KEY
+
+
+def test_a_refused_restore_makes_no_key_files(keyed_archive: Path, tmp_path: Path) -> None:
+    flip_byte_in_member(keyed_archive, "db/ecociv.db")
+    target = tmp_path / "new"
+    done = runner.invoke(cli_app, ["restore", str(keyed_archive)], env=cli_env(target))
+    assert done.exit_code == 1 and "error" in done.output
+    assert not (target / "audit_key").exists() and not (target / "secret_key").exists()
+
+
+def test_a_key_is_in_use_when_entries_are_signed_with_it_or_sessions_are_open(
+    db: Database, tmp_path: Path
+) -> None:
+    from ecociv.cli import _key_in_use
+
+    assert _key_in_use(db.url, "audit_key", TEST_AUDIT_KEY)
+    assert not _key_in_use(db.url, "audit_key", "another-key-" + "a" * 32)
+    assert _key_in_use(db.url, "other_key", "anything")  # the database holds entries
+    assert not _key_in_use(db.url, "secret_key", TEST_SECRET)  # no session open yet
+    with db.transaction() as session:
+        session.execute(
+            text(
+                "INSERT INTO user_session (session_hash, user_id, created_at, last_seen_at, "
+                "expires_at, client_address, user_agent) SELECT 'h', id, :t, :t, :t, '', '' "
+                "FROM user_account LIMIT 1"
+            ),
+            {"t": T0},
+        )
+    assert _key_in_use(db.url, "secret_key", TEST_SECRET)
+    missing = f"sqlite:///{tmp_path / 'none' / 'ecociv.db'}"
+    assert not _key_in_use(missing, "audit_key", TEST_AUDIT_KEY)
+    assert not (tmp_path / "none").exists()
+    if db.dialect == "postgresql":  # an empty database depends on no key
+        name, url = pg_create_empty()
+        try:
+            assert not _key_in_use(url, "audit_key", TEST_AUDIT_KEY)
+            assert not _key_in_use(url, "secret_key", TEST_SECRET)
+        finally:
+            pg_drop(name)

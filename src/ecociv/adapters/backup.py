@@ -72,6 +72,8 @@ _CHUNK = 1024 * 1024
 
 #: Progress of a long step: (step name, units done, units in all).
 Progress = Callable[[str, int, int], None]
+#: Whether data of the restore's target depends on a key file in place: (file name, key).
+KeyInUse = Callable[[str, str], bool]
 
 
 def _no_progress(_step: str, _done: int, _total: int) -> None:
@@ -669,20 +671,42 @@ def _undo(moves: list[tuple[Path, Path]]) -> None:
             os.replace(now, before)
 
 
+def _keys_needed(manifest: dict[str, Any], var_dir: Path, key_in_use: KeyInUse | None) -> set[str]:
+    """The archive's key files whose namesake in ``var_dir`` the target's data depends on,
+    asked before anything changes."""
+    if key_in_use is None:
+        return set()
+    names = {
+        PurePosixPath(str(entry["path"])).name
+        for entry in manifest.get("files", [])
+        if str(entry["path"]).startswith("keys/")
+    }
+    return {
+        name
+        for name in names
+        if (var_dir / name).is_file()
+        and key_in_use(name, (var_dir / name).read_text(errors="replace").strip())
+    }
+
+
 def restore_archive(
     archive: Path,
     var_dir: Path,
     database_url: str,
     *,
     with_keys: bool = False,
+    key_in_use: KeyInUse | None = None,
     pg_restore: str | None = None,
     progress: Progress | None = None,
 ) -> RestoreResult:
     """Restore an archive into ``var_dir`` and the database; the caller migrates afterwards.
 
     Every member is checked against the manifest first; a bad archive changes nothing. Key
-    files are restored when ``with_keys`` is true or when ``var_dir`` has no such file yet
-    (a new machine); a differing key already in place is kept, with a warning."""
+    files are restored when ``with_keys`` is true, when ``var_dir`` has no such file yet (a
+    new machine), or when ``key_in_use`` (asked before anything changes) says no data of the
+    target depends on the file in place; a differing key that the target's data depends on
+    (every key, without ``key_in_use``) is kept, with a warning (docs/operations.md, section
+    6)."""
     report = progress or _no_progress
     manifest = verify_archive(archive, progress=report)
     backend = _backend(database_url)
@@ -703,6 +727,7 @@ def restore_archive(
             )
     var_dir.mkdir(parents=True, exist_ok=True)
     check_idle(var_dir, database_url)
+    needed = _keys_needed(manifest, var_dir, key_in_use)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=var_dir))
     moves: list[tuple[Path, Path]] = []
     restored: list[str] = []
@@ -737,7 +762,7 @@ def restore_archive(
             live = var_dir / key.name
             if live.exists() and live.read_bytes() == key.read_bytes():
                 continue
-            if live.exists() and not with_keys:
+            if live.exists() and not with_keys and (key_in_use is None or key.name in needed):
                 warnings.append(
                     f"保留了现有的 {key.name}，与备份中的不同；如需恢复请加 --with-keys "
                     f"(kept the current {key.name}, which differs from the archive's; "
@@ -791,9 +816,17 @@ def restore(
     database_url: str,
     *,
     with_keys: bool = False,
+    key_in_use: KeyInUse | None = None,
     progress: Progress | None = None,
 ) -> RestoreResult:
     """Restore an archive written by ``ecociv backup``, or an old single-file SQLite one."""
     if archive.is_file() and is_sqlite_file(archive):
         return restore_legacy(archive, var_dir, database_url)
-    return restore_archive(archive, var_dir, database_url, with_keys=with_keys, progress=progress)
+    return restore_archive(
+        archive,
+        var_dir,
+        database_url,
+        with_keys=with_keys,
+        key_in_use=key_in_use,
+        progress=progress,
+    )

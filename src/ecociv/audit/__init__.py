@@ -5,6 +5,7 @@ from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
 from ecociv.audit.services import (
     AuditFilter,
     AuditKeyMissing,
+    key_signs_entries,
     list_entries,
     record,
     verify_chain,
@@ -18,6 +19,7 @@ __all__ = [
     "BreakKind",
     "ChainBreak",
     "Checkpoint",
+    "key_signs_entries",
     "list_entries",
     "record",
     "verify_chain",

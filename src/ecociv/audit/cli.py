@@ -44,13 +44,25 @@ def verify(ctx: typer.Context) -> None:
 
 
 @app.command()
-def checkpoint(ctx: typer.Context) -> None:
-    """Sign the chain's head (seq, hash, time, count) and append it to the checkpoints file;
-    post it to ECOCIV_AUDIT_CHECKPOINT_WEBHOOK_URL if set. Run daily (cron)."""
+def checkpoint(
+    ctx: typer.Context,
+    accept_unkeyed: bool = typer.Option(
+        False,
+        "--accept-unkeyed",
+        help="accept the unkeyed entries written before the audit key existed (once, after "
+        "upgrading from a version without the key)",
+    ),
+) -> None:
+    """Verify the whole chain, then sign its head (seq, hash, time, count) and append it to
+    the checkpoints file; post it to ECOCIV_AUDIT_CHECKPOINT_WEBHOOK_URL if set. Refuses,
+    writing nothing, when the chain is broken. Run daily (cron)."""
     path = ctx.obj.audit_checkpoints()
     try:
         result = services.write_checkpoint(
-            ctx.obj.db, path, webhook_url=ctx.obj.audit_webhook_url()
+            ctx.obj.db,
+            path,
+            accept_unkeyed=accept_unkeyed,
+            webhook_url=ctx.obj.audit_webhook_url(),
         )
     except EcocivError as exc:
         print(f"REFUSED: {exc.message}")
@@ -60,6 +72,10 @@ def checkpoint(ctx: typer.Context) -> None:
         f"checkpoint written to {path}: seq={mark.seq} hash={mark.row_hash} "
         f"count={mark.count} at {instant_text(mark.at)}"
     )
+    if mark.unkeyed_through:
+        print(
+            f"  unkeyed entries 1–{mark.unkeyed_through} accepted, with {len(mark.anchors)} anchors"
+        )
     if result.post_error is not None:
         print(f"WARNING: posting the checkpoint failed: {result.post_error}")
         raise typer.Exit(1)

@@ -34,7 +34,12 @@ class AuditEntry:
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """The chain's head at one instant, signed with the audit key and kept outside the
-    database, so that cutting the tail of the log is found."""
+    database, so that cutting the tail of the log is found.
+
+    ``unkeyed_through`` is the last unkeyed entry the operator accepted when signing (0: none;
+    see ``docs/operations.md``, section 8); ``anchors`` are (seq, hash) of entries spread over
+    that unkeyed part, so a rewrite of it is placed within a short range of entries.
+    """
 
     seq: int
     row_hash: str
@@ -42,6 +47,8 @@ class Checkpoint:
     count: int
     key_id: str
     signature: str
+    unkeyed_through: int = 0
+    anchors: tuple[tuple[int, str], ...] = ()
 
 
 class BreakKind(StrEnum):

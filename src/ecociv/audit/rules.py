@@ -13,6 +13,11 @@ The first entry links to :data:`GENESIS`; the first keyed entry of an upgraded d
 to the last unkeyed one, so its HMAC also seals everything before it. An unkeyed entry after a
 keyed one is a forgery. Cutting the tail leaves a valid shorter chain: only a signed
 :class:`Checkpoint` kept outside the database (its head sequence number and hash) shows it.
+
+Anyone can write unkeyed entries, so where a key is configured an unkeyed entry verifies only
+when a signed checkpoint accepted it (its ``unkeyed_through`` reaches the entry); otherwise a
+whole chain rewritten without the key would verify. The operator accepts an upgraded
+database's unkeyed entries once, with ``ecociv audit checkpoint --accept-unkeyed``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
 GENESIS = "0" * 64
 #: The number of the keyed scheme, hashed into every keyed entry and checkpoint.
 KEYED_SCHEME = 1
+#: At most this many anchors of the unkeyed part of the chain go into a checkpoint.
+MAX_ANCHORS = 64
 
 
 def canonical_json(value: Any) -> str:
@@ -171,7 +178,8 @@ def check_entry(
     entry: AuditEntry, keys: Mapping[str, str], *, keyed_before: bool
 ) -> ChainBreak | None:
     """An entry's own hash: the HMAC of a known key, or the unkeyed SHA-256 (allowed only
-    before the first keyed entry)."""
+    before the first keyed entry; whether an unkeyed entry is accepted at all is
+    :func:`first_break`'s question)."""
     if not entry.key_id:
         if keyed_before:
             return _break(
@@ -209,20 +217,91 @@ def check_entry(
     )
 
 
+def anchor_seqs(unkeyed_through: int) -> list[int]:
+    """The entries of an unkeyed part ``1..unkeyed_through`` whose hashes a checkpoint keeps:
+    at most :data:`MAX_ANCHORS`, evenly spaced, the last one always included.
+
+    Examples:
+        >>> anchor_seqs(0), anchor_seqs(3)
+        ([], [1, 2, 3])
+        >>> seqs = anchor_seqs(2633)
+        >>> len(seqs), seqs[:2], seqs[-1]
+        (63, [42, 84], 2633)
+    """
+    if unkeyed_through <= 0:
+        return []
+    step = -(-unkeyed_through // MAX_ANCHORS)
+    seqs = list(range(step, unkeyed_through + 1, step))
+    if seqs[-1] != unkeyed_through:
+        if len(seqs) == MAX_ANCHORS:
+            seqs[-1] = unkeyed_through
+        else:
+            seqs.append(unkeyed_through)
+    return seqs
+
+
+def _unkeyed_refused(
+    entry: AuditEntry,
+    *,
+    keyed: bool,
+    covered_through: int,
+    signed_through: int,
+    accept_unkeyed: bool,
+    keyed_before: bool,
+) -> ChainBreak | None:
+    """Whether an unkeyed entry may stand where a key is configured (``keyed``)."""
+    if entry.key_id or not keyed or entry.seq <= covered_through:
+        return None
+    if entry.seq <= signed_through:
+        return _break(
+            entry,
+            BreakKind.UNKEYED,
+            "无密钥记录：检查点签名时此记录有密钥，它已被无密钥改写 (an unkeyed entry where a "
+            "signed checkpoint saw a keyed one: rewritten without the key)",
+        )
+    if accept_unkeyed and not keyed_before:
+        return None
+    return _break(
+        entry,
+        BreakKind.UNKEYED,
+        "无密钥记录，且没有签名检查点接受它 (an unkeyed entry that no signed checkpoint "
+        "accepted: written or rewritten without the key; after an upgrade from a version "
+        "without the key, accept them once with `ecociv audit checkpoint --accept-unkeyed`)",
+    )
+
+
 def first_break(
     entries: Iterable[AuditEntry],
     keys: Mapping[str, str] | None = None,
     checkpoints: Sequence[Checkpoint] = (),
+    *,
+    accept_unkeyed: bool = False,
 ) -> ChainBreak | None:
     """Walk entries in ``seq`` order; return the first one that breaks the chain, or None.
 
     ``keys`` are the audit keys by id (:func:`keyring`); ``checkpoints`` the signed heads
     read back from outside the database (already checked with :func:`read_checkpoint`).
+    With a key, an unkeyed entry stands only where a checkpoint's ``unkeyed_through`` reaches
+    it, or (``accept_unkeyed``: the operator accepting an upgraded database's unkeyed part)
+    before the first keyed entry and beyond every checkpoint. A checkpoint's anchors place a
+    rewrite of the unkeyed part within the range of entries that ends at the first anchor
+    whose hash differs.
     """
     keys = keys or {}
+    keyed = bool(keys)
+    covered_through = max((c.unkeyed_through for c in checkpoints), default=0)
+    signed_through = max((c.seq for c in checkpoints), default=0)
     wanted: dict[int, list[Checkpoint]] = {}
     for checkpoint in checkpoints:
         wanted.setdefault(checkpoint.seq, []).append(checkpoint)
+    anchors: dict[int, list[tuple[str, int, Checkpoint]]] = {}
+    for checkpoint in checkpoints:
+        start = 1
+        for seq, row_hash in sorted(checkpoint.anchors):
+            anchors.setdefault(seq, []).append((row_hash, start, checkpoint))
+            start = seq + 1
+    starts = {start for marks in anchors.values() for _h, start, _c in marks}
+    region_entries: dict[int, AuditEntry] = {}
     expected_prev = GENESIS
     expected_seq = 1
     keyed_before = False
@@ -242,7 +321,16 @@ def first_break(
             return _break(
                 entry, BreakKind.LINK, f"序号重复或乱序：应为 {expected_seq} (out of order)"
             )
-        found = check_entry(entry, keys, keyed_before=keyed_before)
+        if entry.seq in starts:
+            region_entries[entry.seq] = entry
+        found = check_entry(entry, keys, keyed_before=keyed_before) or _unkeyed_refused(
+            entry,
+            keyed=keyed,
+            covered_through=covered_through,
+            signed_through=signed_through,
+            accept_unkeyed=accept_unkeyed,
+            keyed_before=keyed_before,
+        )
         if found is not None:
             return found
         if entry.prev_hash != expected_prev:
@@ -252,6 +340,16 @@ def first_break(
                 "前序哈希不匹配：此前的记录被替换或重写 (prev_hash does not link to the row "
                 "before: an earlier entry was replaced or rewritten)",
             )
+        for row_hash, start, checkpoint in anchors.get(entry.seq, ()):
+            if row_hash != entry.row_hash:
+                when = instant_text(checkpoint.at)
+                return _break(
+                    region_entries.get(start, entry),
+                    BreakKind.DIVERGED,
+                    f"第 {start}–{entry.seq} 条中有记录被改写：第 {entry.seq} 条与 {when} 的检查点"
+                    f"不符 (an entry in seq {start}–{entry.seq} was rewritten: seq={entry.seq} "
+                    f"differs from the hash the checkpoint of {when} kept for it)",
+                )
         for checkpoint in wanted.get(entry.seq, ()):
             if checkpoint.row_hash != entry.row_hash:
                 return _break(
@@ -285,38 +383,64 @@ def truncation(head_seq: int, checkpoints: Sequence[Checkpoint]) -> ChainBreak |
     )
 
 
-def _checkpoint_body(seq: int, row_hash: str, at: datetime, count: int, key_id: str) -> str:
-    return canonical_json(
-        {
-            "scheme": KEYED_SCHEME,
-            "seq": seq,
-            "row_hash": row_hash,
-            "at": instant_text(at),
-            "count": count,
-            "key_id": key_id,
-        }
-    )
+def _checkpoint_fields(
+    seq: int,
+    row_hash: str,
+    at: datetime,
+    count: int,
+    key_id: str,
+    unkeyed_through: int,
+    anchors: Sequence[tuple[int, str]],
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "scheme": KEYED_SCHEME,
+        "seq": seq,
+        "row_hash": row_hash,
+        "at": instant_text(at),
+        "count": count,
+        "key_id": key_id,
+    }
+    if unkeyed_through:  # a chain without unkeyed entries keeps the short form
+        fields["unkeyed_through"] = unkeyed_through
+        fields["anchors"] = [[s, h] for s, h in anchors]
+    return fields
 
 
-def sign_checkpoint(seq: int, row_hash: str, at: datetime, count: int, key: str) -> Checkpoint:
-    """The head of the chain signed with the audit key."""
+def sign_checkpoint(
+    seq: int,
+    row_hash: str,
+    at: datetime,
+    count: int,
+    key: str,
+    *,
+    unkeyed_through: int = 0,
+    anchors: Sequence[tuple[int, str]] = (),
+) -> Checkpoint:
+    """The head of the chain signed with the audit key (with the unkeyed part it accepts,
+    and that part's anchors, when there is one)."""
     key_id = key_id_of(key)
-    body = _checkpoint_body(seq, row_hash, at, count, key_id)
+    kept = tuple((int(s), str(h)) for s, h in anchors) if unkeyed_through else ()
+    body = canonical_json(
+        _checkpoint_fields(seq, row_hash, at, count, key_id, unkeyed_through, kept)
+    )
     signature = hmac.new(key.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).hexdigest()
-    return Checkpoint(seq, row_hash, at.astimezone(UTC), count, key_id, signature)
+    return Checkpoint(
+        seq, row_hash, at.astimezone(UTC), count, key_id, signature, unkeyed_through, kept
+    )
 
 
 def checkpoint_record(checkpoint: Checkpoint) -> dict[str, Any]:
     """A checkpoint as the JSON object written to the file and posted to the webhook."""
-    return {
-        "scheme": KEYED_SCHEME,
-        "seq": checkpoint.seq,
-        "row_hash": checkpoint.row_hash,
-        "at": instant_text(checkpoint.at),
-        "count": checkpoint.count,
-        "key_id": checkpoint.key_id,
-        "signature": checkpoint.signature,
-    }
+    fields = _checkpoint_fields(
+        checkpoint.seq,
+        checkpoint.row_hash,
+        checkpoint.at,
+        checkpoint.count,
+        checkpoint.key_id,
+        checkpoint.unkeyed_through,
+        checkpoint.anchors,
+    )
+    return {**fields, "signature": checkpoint.signature}
 
 
 def checkpoint_line(checkpoint: Checkpoint) -> str:
@@ -336,12 +460,16 @@ def read_checkpoint(line: str, keys: Mapping[str, str]) -> Checkpoint:
         seq, row_hash, count = int(data["seq"]), str(data["row_hash"]), int(data["count"])
         key_id, signature = str(data["key_id"]), str(data["signature"])
         at = datetime.strptime(str(data["at"]), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    except (ValueError, KeyError, TypeError) as exc:
+        unkeyed_through = int(data.get("unkeyed_through", 0))
+        anchors = [(int(s), str(h)) for s, h in data.get("anchors", [])]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CheckpointError(f"不是有效的检查点 (not a checkpoint: {exc})") from None
     key = keys.get(key_id)
     if key is None:
         raise CheckpointError(f"由未知密钥 {key_id} 签名 (signed by an unknown key {key_id})")
-    expected = sign_checkpoint(seq, row_hash, at, count, key)
+    expected = sign_checkpoint(
+        seq, row_hash, at, count, key, unkeyed_through=unkeyed_through, anchors=anchors
+    )
     if not hmac.compare_digest(expected.signature, signature):
         raise CheckpointError("签名不符 (signature does not match: the line was altered)")
     return expected

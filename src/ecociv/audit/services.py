@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ecociv.adapters.db import AUDIT_KEY_INFO, Database
-from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
+from ecociv.audit.model import BREAK_NAMES, AuditEntry, BreakKind, ChainBreak, Checkpoint
 from ecociv.audit.rules import (
     GENESIS,
     CheckpointError,
+    anchor_seqs,
     canonical_json,
     changed_fields,
     checkpoint_line,
@@ -178,14 +180,28 @@ class VerifyResult:
     last_checkpoint: Checkpoint | None = None
 
 
-def verify_chain(
-    db: Database, *, checkpoints_path: Path | None = None, batch: int = 5000
-) -> VerifyResult:
-    """Walk the whole log in order with the database's audit keys, compare it with the
-    signed checkpoints in ``checkpoints_path`` (if given), and report the first break."""
-    marks = read_checkpoints(checkpoints_path, db.audit_keys)
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    checked: int
+    keyed: int
+    head: AuditEntry | None
+    found: ChainBreak | None
+    hashes: dict[int, str]
+
+
+def _walk(
+    db: Database,
+    checkpoints: Sequence[Checkpoint],
+    *,
+    accept_unkeyed: bool = False,
+    keep: frozenset[int] = frozenset(),
+    batch: int = 5000,
+) -> _Walk:
+    """Read the whole log in order through :func:`first_break`, keeping the hashes of the
+    entries in ``keep``."""
     checked = keyed = 0
     head: AuditEntry | None = None
+    hashes: dict[int, str] = {}
     with db.reading() as session:
         result = session.execute(
             select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)
@@ -198,17 +214,31 @@ def verify_chain(
                     checked += 1
                     head = _to_entry(row)
                     keyed += bool(head.key_id)
+                    if head.seq in keep:
+                        hashes[head.seq] = head.row_hash
                     yield head
 
-            found = first_break(entries(), keyring(db.audit_keys), marks.checkpoints)
+            found = first_break(
+                entries(), keyring(db.audit_keys), checkpoints, accept_unkeyed=accept_unkeyed
+            )
         finally:
             result.close()  # a break stops early: release the server-side cursor
+    return _Walk(checked, keyed, head, found, hashes)
+
+
+def verify_chain(
+    db: Database, *, checkpoints_path: Path | None = None, batch: int = 5000
+) -> VerifyResult:
+    """Walk the whole log in order with the database's audit keys, compare it with the
+    signed checkpoints in ``checkpoints_path`` (if given), and report the first break."""
+    marks = read_checkpoints(checkpoints_path, db.audit_keys)
+    walk = _walk(db, marks.checkpoints, batch=batch)
     return VerifyResult(
-        checked=checked,
-        first_break=found or marks.problem,
-        keyed=keyed,
-        head_seq=head.seq if head else 0,
-        head_hash=head.row_hash if head else GENESIS,
+        checked=walk.checked,
+        first_break=walk.found or marks.problem,
+        keyed=walk.keyed,
+        head_seq=walk.head.seq if walk.head else 0,
+        head_hash=walk.head.row_hash if walk.head else GENESIS,
         checkpoints=len(marks.checkpoints),
         last_checkpoint=max(marks.checkpoints, key=lambda c: c.at, default=None),
     )
@@ -227,38 +257,53 @@ def write_checkpoint(
     db: Database,
     path: Path,
     *,
+    accept_unkeyed: bool = False,
     webhook_url: str = "",
     clock: Clock | None = None,
     timeout_s: float = 5.0,
 ) -> CheckpointResult:
     """Sign the chain's head with the audit key and append it to the checkpoints file (then
-    post it to ``webhook_url``, if set). Refuses, writing nothing, when the head is behind or
-    differs from the last checkpoint already in the file: that is a cut or rewritten tail."""
+    post it to ``webhook_url``, if set).
+
+    First the whole chain is verified against the checkpoints already in the file; anything
+    wrong (a bad entry, a cut or rewritten tail, a bad line in the file) is refused with a
+    :class:`ConflictError` naming the first bad entry, and nothing is written. Unkeyed entries
+    that no earlier checkpoint accepted are refused too, unless ``accept_unkeyed``: the
+    operator's one act after upgrading from a version without the key (docs/operations.md,
+    section 8); the checkpoint then records them (``unkeyed_through``) with anchors."""
     if db.audit_key is None:
         raise ValidationError(
             "没有审计密钥 (no audit key: set ECOCIV_AUDIT_KEY)", field="audit_key"
         )
     marks = read_checkpoints(path, db.audit_keys)
+    if marks.problem is not None:
+        raise ConflictError(f"检查点文件有误 (the checkpoints file is bad): {marks.problem.reason}")
     with db.reading() as session:
-        last = session.execute(
-            select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)
-        ).first()
-        count = session.scalar(select(func.count()).select_from(AuditRow)) or 0
-        head_seq, head_hash = (last.seq, last.row_hash) if last else (0, GENESIS)
-        cut = truncation(head_seq, marks.checkpoints)
-        if cut is not None:
-            raise ConflictError(cut.reason)
-        for mark in marks.checkpoints:
-            if mark.seq == 0:
-                continue
-            stored = session.scalar(select(AuditRow.row_hash).where(AuditRow.seq == mark.seq))
-            if stored != mark.row_hash:
-                raise ConflictError(
-                    f"第 {mark.seq} 条与已有检查点不符 (entry seq={mark.seq} differs from the "
-                    "checkpoint already written)"
-                )
+        unkeyed_through = (
+            session.scalar(select(func.max(AuditRow.seq)).where(AuditRow.key_id == "")) or 0
+        )
+    anchor_at = anchor_seqs(unkeyed_through)
+    walk = _walk(db, marks.checkpoints, accept_unkeyed=accept_unkeyed, keep=frozenset(anchor_at))
+    if walk.found is not None:
+        brk = walk.found
+        zh, en = BREAK_NAMES[brk.kind]
+        where = f"第 {brk.seq} 条 (entry seq={brk.seq})"
+        raise ConflictError(
+            f"审计链有误，不签名 (the chain is broken; nothing signed): {where}: "
+            f"{zh} ({en}; {brk.kind}): {brk.reason}"
+        )
+    head_seq = walk.head.seq if walk.head else 0
+    head_hash = walk.head.row_hash if walk.head else GENESIS
     at = (clock or SystemClock()).now()
-    checkpoint = sign_checkpoint(head_seq, head_hash, at, count, db.audit_key)
+    checkpoint = sign_checkpoint(
+        head_seq,
+        head_hash,
+        at,
+        walk.checked,
+        db.audit_key,
+        unkeyed_through=unkeyed_through,
+        anchors=[(seq, walk.hashes[seq]) for seq in anchor_at],
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(checkpoint_line(checkpoint) + "\n")
@@ -268,6 +313,19 @@ def write_checkpoint(
         return CheckpointResult(checkpoint, posted=False)
     error = _post_json(webhook_url, {"audit_checkpoint": checkpoint_record(checkpoint)}, timeout_s)
     return CheckpointResult(checkpoint, posted=error is None, post_error=error)
+
+
+def key_signs_entries(db: Database, key: str) -> bool:
+    """Whether any entry of the log is signed with ``key`` (so replacing the key file would
+    leave them unverifiable). False when the database has no audit log yet."""
+    try:
+        with db.reading() as session:
+            found = session.scalar(
+                select(AuditRow.seq).where(AuditRow.key_id == key_id_of(key)).limit(1)
+            )
+    except DBAPIError:
+        return False
+    return found is not None
 
 
 def _post_json(url: str, payload: dict[str, Any], timeout_s: float) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -11,12 +13,18 @@ from ecociv.adapters.db import Database
 from ecociv.audit import verify_chain
 from ecociv.audit.tables import AuditRow
 from ecociv.cli import app as cli
+from tests.conftest import TEST_AUDIT_KEY, TEST_SECRET
 
 runner = CliRunner()
 
 
 def run_verify(db: Database) -> tuple[int, str]:
-    result = runner.invoke(cli, ["audit", "verify"], env={"ECOCIV_DATABASE_URL": db.url})
+    env = {
+        "ECOCIV_DATABASE_URL": db.url,
+        "ECOCIV_SECRET_KEY": TEST_SECRET,
+        "ECOCIV_AUDIT_KEY": TEST_AUDIT_KEY,
+    }
+    result = runner.invoke(cli, ["audit", "verify"], env=env)
     return result.exit_code, result.output
 
 
@@ -34,10 +42,11 @@ def disable_guard(db: Database, conn) -> None:  # type: ignore[no-untyped-def]
         conn.execute(text("DROP TRIGGER audit_log_no_delete"))
 
 
-def test_demo_database_chain_verifies(db: Database) -> None:
+def test_demo_database_chain_is_keyed_from_its_first_entry_and_verifies(db: Database) -> None:
     code, output = run_verify(db)
     assert code == 0, output
     assert f"intact ({count(db)} entries)" in output
+    assert f"keyed (HMAC) {count(db)}, unkeyed 0" in output
 
 
 def test_the_database_refuses_update_and_delete(db: Database) -> None:
@@ -84,3 +93,16 @@ def test_deleting_a_row_is_found_at_the_next_row(db: Database) -> None:
     code, output = run_verify(db)
     assert code == 1
     assert "row seq=4" in output
+
+
+def test_a_fresh_install_is_keyed_from_its_first_entry_and_checkpoints_without_accepting(
+    tmp_path: Path,
+) -> None:
+    env = {"ECOCIV_VAR_DIR": str(tmp_path / "var"), "ECOCIV_ENV": "development"}
+    made = runner.invoke(cli, ["init"], env=env)
+    assert made.exit_code == 0, made.output
+    verified = runner.invoke(cli, ["audit", "verify"], env=env)
+    assert verified.exit_code == 0, verified.output
+    assert ", unkeyed 0;" in verified.output and "keyed (HMAC) 0," not in verified.output
+    signed = runner.invoke(cli, ["audit", "checkpoint"], env=env)
+    assert signed.exit_code == 0 and "unkeyed entries" not in signed.output, signed.output

@@ -1,6 +1,7 @@
 """Migration 0013 (the audit key column and the insert-order trigger) on an upgraded
-database: unkeyed entries written before it stay verifiable, keyed ones follow, and it is
-undone only while no entry is keyed, leaving the log append-only."""
+database: unkeyed entries written before it stay verifiable once the operator accepted them
+in a signed checkpoint (docs/operations.md, section 8), keyed ones follow, and it is undone
+only while no entry is keyed, leaving the log append-only."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ecociv.adapters import migrate
 from ecociv.adapters.db import Database
-from ecociv.audit import record, verify_chain
-from ecociv.kernel import Actor, Role
+from ecociv.audit import BreakKind, record, verify_chain, write_checkpoint
+from ecociv.kernel import Actor, ConflictError, Role
 from tests.conftest import BACKENDS, TEST_AUDIT_KEY, pg_create_empty, pg_drop
 
 ACTOR = Actor("test-setup", Role.ADMIN, request_id="migration-test")
@@ -36,7 +37,9 @@ def append(db: Database, n: int) -> None:
             record(session, ACTOR, "enterprise.update", "enterprise", i, {"a": 0}, {"a": i})
 
 
-def test_an_upgraded_log_verifies_and_a_keyed_log_is_not_downgraded(url: str) -> None:
+def test_an_upgraded_log_verifies_once_accepted_and_a_keyed_log_is_not_downgraded(
+    url: str, tmp_path: Path
+) -> None:
     migrate.upgrade(url)
     keyless = Database(url)
     append(keyless, 3)  # as a database before the key: unkeyed entries
@@ -44,13 +47,24 @@ def test_an_upgraded_log_verifies_and_a_keyed_log_is_not_downgraded(url: str) ->
     migrate.downgrade(url, "0013-1")
     migrate.upgrade(url)
     db = Database(url, audit_key=TEST_AUDIT_KEY)
+    path = tmp_path / "checkpoints.jsonl"
     try:
         append(db, 2)
-        result = verify_chain(db)
+        # the unkeyed entries stand once the operator accepted them in a signed checkpoint
+        found = verify_chain(db, checkpoints_path=path).first_break
+        assert found is not None and (found.seq, found.kind) == (1, BreakKind.UNKEYED)
+        with pytest.raises(ConflictError, match="--accept-unkeyed"):
+            write_checkpoint(db, path)
+        assert not path.exists()
+        mark = write_checkpoint(db, path, accept_unkeyed=True).checkpoint
+        assert (mark.seq, mark.unkeyed_through, len(mark.anchors)) == (5, 3, 3)
+        result = verify_chain(db, checkpoints_path=path)
         assert result.first_break is None and (result.checked, result.keyed) == (5, 2)
-        with pytest.raises(RuntimeError, match="2 audit entries are keyed"):
+        append(db, 1)
+        assert write_checkpoint(db, path).checkpoint.unkeyed_through == 3  # no flag needed now
+        with pytest.raises(RuntimeError, match="3 audit entries are keyed"):
             migrate.downgrade(url, "0013-1")
-        assert verify_chain(db).first_break is None
+        assert verify_chain(db, checkpoints_path=path).first_break is None
     finally:
         db.dispose()
 

@@ -1,8 +1,8 @@
 """Tampering by someone who holds only the database is found by `ecociv audit verify`,
 named by entry and kind (docs/operations.md, section 8), on SQLite and PostgreSQL.
 
-The demo template's entries are unkeyed (as an upgraded database's are); each test appends
-keyed entries after them with the test key, then tampers as a database owner would.
+The demo template's entries are keyed with the test key (as a fresh install's are); each test
+appends keyed entries after them, then tampers as a database owner would.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from ecociv.adapters.db import Database
 from ecociv.audit import AuditEntry, AuditKeyMissing, record, verify_chain
-from ecociv.audit.rules import hash_of, key_id_of
+from ecociv.audit.rules import anchor_seqs, hash_of, key_id_of
 from ecociv.audit.services import _to_entry
 from ecociv.audit.tables import AuditRow
 from ecociv.cli import app as cli
@@ -104,13 +104,12 @@ def test_new_entries_are_keyed_and_the_chain_verifies(
     chained: tuple[Database, int], cli_env: dict[str, str]
 ) -> None:
     db, first = chained
-    assert entry(db, first - 1).key_id == ""  # the upgraded part
-    assert entry(db, first).key_id == key_id_of(TEST_AUDIT_KEY)
+    assert entry(db, 1).key_id == entry(db, first).key_id == key_id_of(TEST_AUDIT_KEY)
     assert entry(db, first).prev_hash == entry(db, first - 1).row_hash
     code, output = run(cli_env, "verify")
     assert code == 0, output
     assert f"intact ({head(db)} entries)" in output
-    assert f"keyed (HMAC) {KEYED}, unkeyed {first - 1}" in output
+    assert f"keyed (HMAC) {head(db)}, unkeyed 0" in output
 
 
 def test_an_edited_row_is_named_edited(
@@ -176,9 +175,9 @@ def test_a_replaced_row_is_named(chained: tuple[Database, int], cli_env: dict[st
 def test_entries_signed_by_an_unknown_key_are_named_and_a_previous_key_verifies_them(
     chained: tuple[Database, int], cli_env: dict[str, str]
 ) -> None:
-    db, first = chained
+    db, _ = chained
     rotated = {**cli_env, "ECOCIV_AUDIT_KEY": OTHER_KEY}
-    output = assert_broken(rotated, first, "unknown_key")
+    output = assert_broken(rotated, 1, "unknown_key")
     assert key_id_of(TEST_AUDIT_KEY) in output
     code, output = run({**rotated, "ECOCIV_AUDIT_PREVIOUS_KEYS": TEST_AUDIT_KEY}, "verify")
     assert code == 0, output
@@ -261,6 +260,143 @@ def test_a_process_without_the_key_cannot_extend_a_keyed_chain(
         assert head(db) == last
     finally:
         keyless.dispose()
+
+
+def rewrite_whole_chain_without_the_key(db: Database, changed_seq: int) -> None:
+    """Every row re-hashed as plain SHA-256 with key_id '' and one actor changed: the best a
+    forger holding only the database can do."""
+    with db.reading() as s:
+        rows = [_to_entry(r) for r in s.scalars(select(AuditRow).order_by(AuditRow.seq))]
+    prev = "0" * 64
+    updates = []
+    for old in rows:
+        forged = replace(old, prev_hash=prev, key_id="")
+        if old.seq == changed_seq:
+            forged = replace(forged, actor="mallory")
+        forged = replace(forged, row_hash=hash_of(forged))
+        updates.append({"s": old.seq, "a": forged.actor, "p": prev, "h": forged.row_hash})
+        prev = forged.row_hash
+    with db.engine.begin() as conn:
+        drop_guard(db, conn)
+        conn.execute(
+            text(
+                "UPDATE audit_log SET actor = :a, prev_hash = :p, row_hash = :h, key_id = '' "
+                "WHERE seq = :s"
+            ),
+            updates,
+        )
+
+
+def test_a_chain_rewritten_without_the_key_is_unkeyed_at_seq_1_and_never_checkpointed(
+    chained: tuple[Database, int], cli_env: dict[str, str]
+) -> None:
+    db, _ = chained
+    rewrite_whole_chain_without_the_key(db, changed_seq=50)
+    output = assert_broken(cli_env, 1, "unkeyed")
+    assert "no signed checkpoint accepted" in output
+    path = Path(cli_env["ECOCIV_AUDIT_CHECKPOINT_FILE"])
+    code, output = run(cli_env, "checkpoint")
+    assert code == 1 and "REFUSED" in output and "seq=1" in output, output
+    assert "--accept-unkeyed" in output
+    assert not path.exists()
+    # the next app write appends a keyed entry; the forged part still does not verify
+    with db.transaction() as session:
+        record(session, ACTOR, "enterprise.update", "enterprise", "E7", {"n": 0}, {"n": 7})
+    assert_broken(cli_env, 1, "unkeyed")
+    assert run(cli_env, "checkpoint")[0] == 1 and not path.exists()
+
+
+def test_a_rewrite_after_a_checkpoint_is_named_at_its_first_entry_not_at_the_head(
+    chained: tuple[Database, int], cli_env: dict[str, str]
+) -> None:
+    db, _ = chained
+    assert run(cli_env, "checkpoint")[0] == 0
+    rewrite_whole_chain_without_the_key(db, changed_seq=50)
+    output = assert_broken(cli_env, 1, "unkeyed")
+    assert "signed checkpoint saw a keyed one" in output
+    # accepting unkeyed entries cannot cover what a checkpoint saw keyed
+    code, output = runner_checkpoint(cli_env, "--accept-unkeyed")
+    assert code == 1 and "REFUSED" in output and "seq=1" in output, output
+
+
+def runner_checkpoint(env: dict[str, str], *flags: str) -> tuple[int, str]:
+    result = runner.invoke(cli, ["audit", "checkpoint", *flags], env=env)
+    return result.exit_code, result.output
+
+
+def test_checkpoint_refuses_a_broken_chain_naming_the_first_bad_entry_and_writes_nothing(
+    chained: tuple[Database, int], cli_env: dict[str, str]
+) -> None:
+    db, first = chained
+    path = Path(cli_env["ECOCIV_AUDIT_CHECKPOINT_FILE"])
+    assert run(cli_env, "checkpoint")[0] == 0
+    before = path.read_text(encoding="utf-8")
+    with db.transaction() as session:
+        record(session, ACTOR, "enterprise.update", "enterprise", "E8", {"n": 0}, {"n": 8})
+    tamper(db, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 100")
+    assert_broken(cli_env, 100, "edited")
+    code, output = run(cli_env, "checkpoint")
+    assert code == 1 and "REFUSED" in output, output
+    assert "seq=100" in output and "edited" in output
+    assert path.read_text(encoding="utf-8") == before
+    # a bad line in the file is refused as well
+    path.write_text(before.replace('"count":', '"count":1'), encoding="utf-8")
+    code, output = run(cli_env, "checkpoint")
+    assert code == 1 and "REFUSED" in output and "checkpoints file" in output, output
+
+
+def test_an_upgraded_chain_is_accepted_once_and_a_rewrite_of_it_is_placed_by_the_anchors(
+    db: Database, cli_env: dict[str, str]
+) -> None:
+    keyless = Database(db.url)
+    try:
+        rewrite_whole_chain_without_the_key(db, changed_seq=0)  # as an upgraded database's
+        last_unkeyed = head(db)
+        with keyless.transaction() as session:  # written before the key existed
+            record(session, ACTOR, "enterprise.update", "enterprise", "E0", {"n": 0}, {"n": 1})
+    finally:
+        keyless.dispose()
+    last_unkeyed += 1
+    with db.transaction() as session:
+        record(session, ACTOR, "enterprise.update", "enterprise", "E1", {"n": 1}, {"n": 2})
+    assert_broken(cli_env, 1, "unkeyed")
+    assert run(cli_env, "checkpoint")[0] == 1
+    code, output = runner_checkpoint(cli_env, "--accept-unkeyed")
+    assert code == 0, output
+    anchors = anchor_seqs(last_unkeyed)
+    assert f"unkeyed entries 1–{last_unkeyed} accepted, with {len(anchors)} anchors" in output
+    code, output = run(cli_env, "verify")
+    assert code == 0 and f"unkeyed {last_unkeyed}" in output, output
+    # rewrite from entry 100 on inside the unkeyed part, re-linking it to its end
+    with db.reading() as s:
+        rows = [
+            _to_entry(r)
+            for r in s.scalars(
+                select(AuditRow).where(AuditRow.seq >= 100, AuditRow.seq <= last_unkeyed)
+            )
+        ]
+    prev = entry(db, 99).row_hash
+    updates = []
+    for old in sorted(rows, key=lambda e: e.seq):
+        forged = replace(old, prev_hash=prev, actor="mallory" if old.seq == 100 else old.actor)
+        forged = replace(forged, row_hash=hash_of(forged))
+        updates.append({"s": old.seq, "a": forged.actor, "p": prev, "h": forged.row_hash})
+        prev = forged.row_hash
+    with db.engine.begin() as conn:  # the guard was dropped by the first rewrite
+        if db.dialect == "postgresql":
+            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(
+            text("UPDATE audit_log SET actor = :a, prev_hash = :p, row_hash = :h WHERE seq = :s"),
+            updates,
+        )
+    code, output = run(cli_env, "verify")
+    assert code == 1 and "diverged" in output, output
+    found = verify_chain(db, checkpoints_path=Path(cli_env["ECOCIV_AUDIT_CHECKPOINT_FILE"]))
+    brk = found.first_break
+    assert brk is not None and brk.kind == "diverged"
+    end = min(s for s in anchors if s >= 100)
+    assert brk.seq <= 100 <= end < brk.seq + 10  # the short range that holds entry 100
+    assert f"seq {brk.seq}–{end} was rewritten" in brk.reason
 
 
 # --- the database refuses REPLACE and out-of-order inserts -----------------------------------

@@ -42,7 +42,15 @@ from ecociv.waste.tables import (
     VehicleRow,
     WasteWarningRow,
 )
-from tests.conftest import BACKENDS, SYSTEM, Template, pg_drop, pg_execute, pg_url_for
+from tests.conftest import (
+    BACKENDS,
+    SYSTEM,
+    TEST_AUDIT_KEY,
+    Template,
+    pg_drop,
+    pg_execute,
+    pg_url_for,
+)
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=SHANGHAI)
 SCALE = 0.1
@@ -70,11 +78,11 @@ def demo(
     if template.backend == "sqlite":
         target = Path(tmp_path_factory.mktemp("waste_demo")) / "ecociv.db"
         shutil.copyfile(template.name, target)
-        database = Database(f"sqlite:///{target}")
+        database = Database(f"sqlite:///{target}", audit_key=TEST_AUDIT_KEY)
     else:
         name = f"ecociv_t_{uuid.uuid4().hex[:12]}"
         pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
-        database = Database(pg_url_for(name))
+        database = Database(pg_url_for(name), audit_key=TEST_AUDIT_KEY)
     summary = load_waste_demo(database, SYSTEM, now=NOW, scale=SCALE)
     yield database, summary
     database.dispose()

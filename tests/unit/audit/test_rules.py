@@ -12,6 +12,7 @@ from ecociv.audit.model import AuditEntry, BreakKind, Checkpoint
 from ecociv.audit.rules import (
     GENESIS,
     CheckpointError,
+    anchor_seqs,
     checkpoint_line,
     entry_hash,
     first_break,
@@ -138,9 +139,20 @@ def rehash_without_key(entry: AuditEntry, **changes: object) -> AuditEntry:
     return replace(edited, row_hash=hash_of(replace(edited, key_id="")))
 
 
-def checkpoint_at(entries: list[AuditEntry], seq: int, key: str = KEY) -> Checkpoint:
+def checkpoint_at(
+    entries: list[AuditEntry], seq: int, key: str = KEY, *, unkeyed_through: int = 0
+) -> Checkpoint:
     head = entries[seq - 1]
-    return sign_checkpoint(seq, head.row_hash, T0 + timedelta(days=1), seq, key)
+    anchors = [(s, entries[s - 1].row_hash) for s in anchor_seqs(unkeyed_through)]
+    return sign_checkpoint(
+        seq,
+        head.row_hash,
+        T0 + timedelta(days=1),
+        seq,
+        key,
+        unkeyed_through=unkeyed_through,
+        anchors=anchors,
+    )
 
 
 def test_keyed_entries_verify_only_with_their_key() -> None:
@@ -156,7 +168,8 @@ def test_an_upgraded_chain_links_its_first_keyed_entry_to_the_last_unkeyed() -> 
     entries = keyed_chain(6, unkeyed=3)
     assert [e.key_id == "" for e in entries] == [True, True, True, False, False, False]
     assert entries[3].prev_hash == entries[2].row_hash
-    assert first_break(entries, KEYS) is None
+    assert first_break(entries, KEYS, accept_unkeyed=True) is None
+    assert first_break(entries, KEYS, [checkpoint_at(entries, 6, unkeyed_through=3)]) is None
 
 
 def test_an_edited_keyed_entry_is_named_edited() -> None:
@@ -186,7 +199,7 @@ def test_rehashing_the_unkeyed_part_of_an_upgraded_chain_breaks_the_first_keyed_
     entries[1] = replace(forged, row_hash=hash_of(forged))
     entries[2] = replace(entries[2], prev_hash=entries[1].row_hash)
     entries[2] = replace(entries[2], row_hash=hash_of(entries[2]))
-    found = first_break(entries, KEYS)
+    found = first_break(entries, KEYS, accept_unkeyed=True)
     assert found is not None and (found.seq, found.kind) == (4, BreakKind.LINK)
 
 
@@ -299,3 +312,104 @@ def test_a_keyed_hash_differs_from_the_unkeyed_one_and_from_another_keys() -> No
         entry_hash(**fields, key=OTHER_KEY),  # type: ignore[arg-type]
     }
     assert len(hashes) == 3
+
+
+# --- unkeyed entries stand only where a signed checkpoint accepted them -------------------
+
+
+def rewrite_unkeyed(entries: list[AuditEntry], start: int = 1, **changes: object) -> None:
+    """A forger without the key rewrites the chain from ``start`` as plain SHA-256 entries,
+    changing the first one, and re-links the rest: every link recomputes."""
+    prev = entries[start - 2].row_hash if start > 1 else GENESIS
+    for i in range(start - 1, len(entries)):
+        edited = replace(entries[i], prev_hash=prev, key_id="")
+        if i == start - 1:
+            edited = replace(edited, **changes)  # type: ignore[arg-type]
+        entries[i] = replace(edited, row_hash=hash_of(edited))
+        prev = entries[i].row_hash
+
+
+def test_a_whole_chain_rewritten_without_the_key_is_unkeyed_at_its_first_entry() -> None:
+    entries = keyed_chain(6)
+    rewrite_unkeyed(entries, actor="mallory")
+    assert first_break(entries) is None  # without a key configured, nothing could tell
+    found = first_break(entries, KEYS)
+    assert found is not None and (found.seq, found.kind) == (1, BreakKind.UNKEYED)
+    assert "--accept-unkeyed" in found.reason
+
+
+def test_a_rewrite_under_an_earlier_checkpoint_is_named_at_its_first_entry_not_the_head() -> None:
+    entries = keyed_chain(8)
+    mark = checkpoint_at(entries, 8)
+    whole = list(entries)
+    rewrite_unkeyed(whole, 1, actor="mallory")
+    # the checkpoint saw entry 1 keyed: even accepting unkeyed entries does not let it stand
+    for accept in (False, True):
+        found = first_break(whole, KEYS, [mark], accept_unkeyed=accept)
+        assert found is not None and (found.seq, found.kind) == (1, BreakKind.UNKEYED)
+        assert "checkpoint" in found.reason
+    rewrite_unkeyed(entries, 3, actor="mallory")
+    found = first_break(entries, KEYS, [mark], accept_unkeyed=True)
+    assert found is not None and (found.seq, found.kind) == (3, BreakKind.UNKEYED)
+
+
+def test_unkeyed_entries_stand_up_to_the_checkpoints_unkeyed_through_at_below_and_above() -> None:
+    entries = keyed_chain(8, unkeyed=4)
+    assert first_break(entries, KEYS, [checkpoint_at(entries, 8, unkeyed_through=4)]) is None
+    found = first_break(entries, KEYS, [checkpoint_at(entries, 8, unkeyed_through=3)])
+    assert found is not None and (found.seq, found.kind) == (4, BreakKind.UNKEYED)
+    # an unkeyed_through beyond the unkeyed part accepts nothing more: entry 5 is keyed
+    assert first_break(entries, KEYS, [checkpoint_at(entries, 8, unkeyed_through=5)]) is None
+    # entries written after the checkpoint without the key are refused
+    longer = keyed_chain(10, unkeyed=4)
+    rewrite_unkeyed(longer, 9)
+    found = first_break(longer, KEYS, [checkpoint_at(longer, 8, unkeyed_through=4)])
+    assert found is not None and (found.seq, found.kind) == (9, BreakKind.UNKEYED)
+
+
+def test_accepting_unkeyed_entries_covers_only_those_before_the_first_keyed_one() -> None:
+    entries = keyed_chain(6, unkeyed=2)
+    assert first_break(entries, KEYS, accept_unkeyed=True) is None
+    found = first_break(entries, KEYS)
+    assert found is not None and (found.seq, found.kind) == (1, BreakKind.UNKEYED)
+    rewrite_unkeyed(entries, 5)
+    found = first_break(entries, KEYS, accept_unkeyed=True)
+    assert found is not None and (found.seq, found.kind) == (5, BreakKind.UNKEYED)
+
+
+def test_anchors_spread_over_the_unkeyed_part_at_most_max_anchors() -> None:
+    assert anchor_seqs(0) == []
+    assert anchor_seqs(63) == list(range(1, 64))
+    assert anchor_seqs(64) == list(range(1, 65))  # at the limit: every entry
+    assert anchor_seqs(65) == list(range(2, 65, 2)) + [65]  # one above: every other entry
+    for n in (1, 100, 2633, 1_000_003):
+        seqs = anchor_seqs(n)
+        assert len(seqs) <= 64 and seqs[-1] == n and seqs == sorted(set(seqs))
+
+
+def test_a_rewrite_of_an_accepted_unkeyed_part_is_placed_between_two_anchors() -> None:
+    entries = keyed_chain(300, unkeyed=256)
+    mark = checkpoint_at(entries, 300, unkeyed_through=256)
+    assert [s for s, _ in mark.anchors][:3] == [4, 8, 12]  # 256 entries, 64 anchors
+    assert first_break(entries, KEYS, [mark]) is None
+    rewrite_unkeyed(entries[:256], 1)  # keep the keyed part; only re-link within the prefix
+    forged = entries[:256]
+    rewrite_unkeyed(forged, 10, actor="mallory")
+    entries[:256] = forged
+    found = first_break(entries, KEYS, [mark])
+    assert found is not None
+    assert (found.seq, found.kind) == (9, BreakKind.DIVERGED)
+    assert "seq 9–12" in found.reason and found.occurred_at == entries[8].occurred_at
+
+
+def test_a_checkpoint_with_anchors_reads_back_and_an_altered_anchor_is_refused() -> None:
+    entries = keyed_chain(6, unkeyed=3)
+    mark = checkpoint_at(entries, 6, unkeyed_through=3)
+    line = checkpoint_line(mark)
+    assert read_checkpoint(line, KEYS) == mark
+    assert mark.anchors == tuple((s, entries[s - 1].row_hash) for s in (1, 2, 3))
+    altered = line.replace(entries[1].row_hash, "0" * 64)
+    with pytest.raises(CheckpointError, match="signature"):
+        read_checkpoint(altered, KEYS)
+    with pytest.raises(CheckpointError, match="signature"):
+        read_checkpoint(line.replace('"unkeyed_through":3', '"unkeyed_through":6'), KEYS)
