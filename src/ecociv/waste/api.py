@@ -362,7 +362,10 @@ def ingest_fixes(
     once; errors name the row and field."""
     fixes = [services.FixInput(**f.model_dump()) for f in body.fixes]
     result = services.ingest_fixes(db, actor, fixes)
-    return {"received": result.received, "inserted": result.inserted, "unchanged": result.unchanged}
+    return {
+        "received": result.received, "inserted": result.inserted,
+        "unchanged": result.unchanged, "conflicting": result.conflicting,
+    }  # fmt: skip
 
 
 @router.get("/map")
