@@ -30,6 +30,7 @@ from ecociv.waste.schemas import (
     DraftIn,
     FacilityIn,
     FacilityOut,
+    FixCountsOut,
     FixesIn,
     LedgerIn,
     ManifestOut,
@@ -352,7 +353,7 @@ def track(
     return services.manifest_track(db, actor, ref, utc_now())
 
 
-@router.post("/fixes", response_model=CountsOut)
+@router.post("/fixes", response_model=FixCountsOut)
 def ingest_fixes(
     body: FixesIn,
     db: Database = Depends(get_db),

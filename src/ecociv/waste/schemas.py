@@ -204,6 +204,9 @@ class CountsOut(BaseModel):
     received: int
     inserted: int
     unchanged: int
+
+
+class FixCountsOut(CountsOut):
     conflicting: int = Field(
         0, description="fixes at a stored (vehicle, device, time) with another position"
     )
