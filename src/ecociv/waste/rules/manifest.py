@@ -115,7 +115,7 @@ from ecociv.waste.model import (
     WasteKind,
     tonnes,
 )
-from ecociv.waste.rules.registry import natural_key
+from ecociv.waste.rules.registry import check_text, natural_key
 from ecociv.waste.rules.workdays import (
     CHINA_CALENDAR,
     WorkCalendar,
@@ -1280,7 +1280,10 @@ def _leg(
             "须填写运输起点（转移办法第十一条第二项） (the start point is required)",
             field="start_place",
         )
-    plate = _plate(leg.vehicle_plate)
+    check_text(leg.start_place, "start_place", 200)
+    for number in leg.crew:
+        check_text(natural_key(number), "crew", 40)
+    plate = check_text(_plate(leg.vehicle_plate), "vehicle_plate", 12)
     if not plate:
         raise ValidationError("须填写车牌号 (the vehicle plate is required)", field="vehicle_plate")
     certificate, gps = "", ""

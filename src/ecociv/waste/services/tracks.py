@@ -39,6 +39,7 @@ from ecociv.waste.rules import tracks as geo
 from ecociv.waste.rules.registry import (
     FUTURE_FIX_TOLERANCE,
     check_eta,
+    check_position,
     fix_in_future,
     natural_key,
 )
@@ -243,6 +244,8 @@ def set_route(
             "路线至少两个点，经纬度个数一致 (a route needs 2+ points)", field="route"
         )
     check_eta(eta_minutes)
+    for x, y in zip(lon, lat, strict=True):
+        check_position(x, y)
     with db.transaction() as session:
         row = session.scalar(
             select(ManifestRow).where(ref_condition(ref), *read_conditions(session, actor))
