@@ -13,6 +13,11 @@ write names. A refused attempt changes nothing and is kept in the audit log
 (``<entity>.refused``). A GPS device belongs to one vehicle at a time: binding a device that is
 already on another vehicle is refused (its fixes are accepted from that vehicle's carrier only,
 :mod:`ecociv.waste.services.tracks`).
+
+Natural keys are stored and looked up in one form (:func:`ecociv.waste.rules.registry.natural_key`:
+NFKC, no white space, Latin letters upper case), so ``浙hq1001``, `` 浙H Q1001`` and
+``浙ＨＱ1001`` are the one plate ``浙HQ1001`` and stay its unit's. Quantities, texts and
+positions are bounded before anything is written (docs/inputs.md).
 """
 
 from __future__ import annotations
