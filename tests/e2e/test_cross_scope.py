@@ -258,6 +258,79 @@ CASES: tuple[Case, ...] = (
         },
     ),  # fmt: skip
     Case(
+        "vehicle-variant-of-another-carriers-plate",
+        "rival",
+        "POST",
+        "/api/v1/waste/vehicles",
+        (403,),
+        body={
+            "plate": " 浙h 12345",
+            "owner_uscc": RIVAL,
+            "operating_certificate_no": "x",
+            "dangerous_goods_classes": ["9"],
+            "valid_until_on": "2031-01-01",
+        },
+    ),  # fmt: skip
+    Case(
+        "crew-variant-of-another-carriers-driver",
+        "rival",
+        "POST",
+        "/api/v1/waste/crew",
+        (403,),
+        body={
+            "name": "冒名",
+            "role": "driver",
+            "qualification_no": "Ｄ001",
+            "valid_until_on": "2031-01-01",
+            "employer_uscc": RIVAL,
+        },
+    ),  # fmt: skip
+    Case(
+        "vehicle-bind-variant-of-another-carriers-gps",
+        "rival",
+        "POST",
+        "/api/v1/waste/vehicles",
+        (409,),
+        body={
+            "plate": "浙H67890",
+            "owner_uscc": RIVAL,
+            "operating_certificate_no": "浙交运管衢字330800067890",
+            "dangerous_goods_classes": ["9"],
+            "valid_until_on": "2030-12-31",
+            "gps_device_id": " gps-0001",
+        },
+    ),  # fmt: skip
+    Case(
+        "fixes-pre-posted-in-the-future",
+        "carrier",
+        "POST",
+        "/api/v1/waste/fixes",
+        (422,),
+        body={
+            "fixes": [
+                {
+                    "gps_device_id": "GPS-0001",
+                    "observed_at": "2099-01-01T09:00:00+08:00",
+                    "longitude": 118.8,
+                    "latitude": 28.9,
+                }
+            ]
+        },
+    ),  # fmt: skip
+    Case(
+        "plan-with-another-units-filing-number",
+        "stranger",
+        "POST",
+        "/api/v1/waste/plans",
+        (409,),
+        body={
+            "year": 2025,
+            "consignor_uscc": STRANGER,
+            "filing_no": "330802-2025-0042",
+            "lines": [],
+        },
+    ),  # fmt: skip
+    Case(
         "licence-by-an-enterprise",
         "rival",
         "POST",
@@ -385,6 +458,14 @@ CASES: tuple[Case, ...] = (
         "/api/v1/waste/manifests/{moving}/relay/offer",
         (404,),
         body={"to_carrier_uscc": RIVAL},
+    ),  # fmt: skip
+    Case(
+        "relay-offer-to-a-unit-that-is-no-carrier",
+        "carrier",
+        "POST",
+        "/api/v1/waste/manifests/{moving}/relay/offer",
+        (422,),
+        body={"to_carrier_uscc": STRANGER},
     ),  # fmt: skip
     Case(
         "relay-take-withdrawn-offer",

@@ -114,9 +114,10 @@ def test_a_generator_system_and_an_administrator_token_drive_a_transfer(
     assert refused.status_code == 422
     assert any(e["field"] == "row 2: gps_device_id" for e in refused.json()["errors"])
     stored = client.post("/api/v1/waste/fixes", json={"fixes": fixes}, headers=admin).json()
-    assert stored == {"received": 10, "inserted": 10, "unchanged": 0}  # the bad batch kept none
+    # the bad batch kept none
+    assert stored == {"received": 10, "inserted": 10, "unchanged": 0, "conflicting": 0}
     again = client.post("/api/v1/waste/fixes", json={"fixes": fixes}, headers=admin).json()
-    assert again == {"received": 10, "inserted": 0, "unchanged": 10}
+    assert again == {"received": 10, "inserted": 0, "unchanged": 10, "conflicting": 0}
 
     while utc_now() <= start + timedelta(milliseconds=500):  # until the last fix is past
         time.sleep(0.05)

@@ -30,6 +30,7 @@ from ecociv.waste.schemas import (
     DraftIn,
     FacilityIn,
     FacilityOut,
+    FixCountsOut,
     FixesIn,
     LedgerIn,
     ManifestOut,
@@ -352,7 +353,7 @@ def track(
     return services.manifest_track(db, actor, ref, utc_now())
 
 
-@router.post("/fixes", response_model=CountsOut)
+@router.post("/fixes", response_model=FixCountsOut)
 def ingest_fixes(
     body: FixesIn,
     db: Database = Depends(get_db),
@@ -362,7 +363,10 @@ def ingest_fixes(
     once; errors name the row and field."""
     fixes = [services.FixInput(**f.model_dump()) for f in body.fixes]
     result = services.ingest_fixes(db, actor, fixes)
-    return {"received": result.received, "inserted": result.inserted, "unchanged": result.unchanged}
+    return {
+        "received": result.received, "inserted": result.inserted,
+        "unchanged": result.unchanged, "conflicting": result.conflicting,
+    }  # fmt: skip
 
 
 @router.get("/map")

@@ -8,12 +8,15 @@ field, so an API body and a rules input cannot drift apart); quantities are deci
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ecociv.kernel.inputs import Input, control_character_in
 from ecociv.waste.model import LedgerEntry, PartyRole
 from ecociv.waste.rules import (
     CorrectionInput,
@@ -24,7 +27,46 @@ from ecociv.waste.rules import (
 )
 
 
-class FacilityIn(BaseModel):
+def _bad_inside(value: Any, path: str = "") -> str | None:
+    """Where, inside a field's dataclasses, lists and mappings, a text holds a control
+    character or a number is not finite: the path and the problem, else None."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items: Any = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+    elif isinstance(value, dict):
+        items = [(str(k), v) for k, v in value.items()]
+        if control_character_in(list(value)) is not None:
+            return f"{path}: 键不能含控制字符 (a key holds a control character)"
+    elif isinstance(value, list | tuple):
+        items = [(f"[{i}]", v) for i, v in enumerate(value, start=1)]
+    else:
+        if isinstance(value, str) and control_character_in(value) is not None:
+            return f"{path}: 不能含控制字符 (must not contain a control character)"
+        if isinstance(value, float | Decimal) and not math.isfinite(value):
+            return f"{path}: 必须是有限的数 (must be a finite number)"
+        return None
+    for name, item in items:
+        inner = f"{path}{name}" if name.startswith("[") else f"{path}.{name}".lstrip(".")
+        found = _bad_inside(item, inner)
+        if found is not None:
+            return found
+    return None
+
+
+class WasteInput(Input):
+    """A waste request body: besides :class:`~ecociv.kernel.inputs.Input`'s checks, the
+    dataclasses it carries (a draft, a leg, receipts) hold no control character and no
+    infinite number either (docs/inputs.md, "Parameters")."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain_inside(cls, value: Any) -> Any:
+        found = _bad_inside(value)
+        if found is not None:
+            raise ValueError(found)
+        return value
+
+
+class FacilityIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     uscc: str = Field(description="统一社会信用代码 (18 characters)")
@@ -54,7 +96,7 @@ class SavedOut(BaseModel):
     changed: bool = Field(description="false when the record was already exactly so")
 
 
-class DraftIn(BaseModel):
+class DraftIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     draft: DraftInput
@@ -62,7 +104,7 @@ class DraftIn(BaseModel):
     on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
 
 
-class ActionIn(BaseModel):
+class ActionIn(WasteInput):
     """The inputs of one action; each action reads its own fields."""
 
     model_config = ConfigDict(extra="forbid")
@@ -92,7 +134,7 @@ class ActionIn(BaseModel):
         }
 
 
-class RelayOfferIn(BaseModel):
+class RelayOfferIn(WasteInput):
     """A relay hand-over offered to a named next carrier (转移办法 第十七条)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -102,7 +144,7 @@ class RelayOfferIn(BaseModel):
     on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
 
 
-class RelayAcceptIn(BaseModel):
+class RelayAcceptIn(WasteInput):
     """The named next carrier takes the relay over with its vehicle and crew (W09 checks)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -111,7 +153,7 @@ class RelayAcceptIn(BaseModel):
     on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
 
 
-class OnBehalfIn(BaseModel):
+class OnBehalfIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     on_behalf_of: str | None = Field(None, description="administrators only: the party's USCC")
@@ -174,15 +216,15 @@ class ManifestPageOut(BaseModel):
     names: dict[str, str]
 
 
-class RouteIn(BaseModel):
+class RouteIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     lon: list[float] = Field(description="WGS-84 longitudes of the planned route")
     lat: list[float] = Field(description="WGS-84 latitudes")
-    eta_minutes: int = Field(description="expected travel time (W03)")
+    eta_minutes: int = Field(description="expected travel time (W03), 1 … 10,080 minutes")
 
 
-class FixIn(BaseModel):
+class FixIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     gps_device_id: str
@@ -194,7 +236,7 @@ class FixIn(BaseModel):
     heading_deg: float | None = None
 
 
-class FixesIn(BaseModel):
+class FixesIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     fixes: list[FixIn]
@@ -206,7 +248,13 @@ class CountsOut(BaseModel):
     unchanged: int
 
 
-class LedgerIn(BaseModel):
+class FixCountsOut(CountsOut):
+    conflicting: int = Field(
+        0, description="fixes at a stored (vehicle, device, time) with another position"
+    )
+
+
+class LedgerIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     entries: list[LedgerEntry]
@@ -228,7 +276,7 @@ class TrackOut(BaseModel):
     end: datetime | None
 
 
-class WarningActionIn(BaseModel):
+class WarningActionIn(WasteInput):
     model_config = ConfigDict(extra="forbid")
 
     action: str = Field(description="acknowledge, resolve or false_positive")

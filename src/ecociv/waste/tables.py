@@ -297,11 +297,12 @@ class ManifestEventRow(Base):
 
 class TrackPointRow(Base):
     """A GPS fix of a vehicle's device, as received (its datum recorded: WGS-84 from GNSS
-    receivers, GCJ-02 from some platforms). A fix resent is stored once (device, time)."""
+    receivers, GCJ-02 from some platforms). A fix resent is stored once (vehicle, device,
+    time): another vehicle's fixes on the same device never take this vehicle's place."""
 
     __tablename__ = "waste_track_point"
     __table_args__ = (
-        UniqueConstraint("gps_device_id", "observed_at"),
+        UniqueConstraint("vehicle_plate", "gps_device_id", "observed_at"),
         Index("ix_waste_track_point_plate_at", "vehicle_plate", "observed_at"),
     )
 

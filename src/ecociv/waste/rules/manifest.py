@@ -115,6 +115,7 @@ from ecociv.waste.model import (
     WasteKind,
     tonnes,
 )
+from ecociv.waste.rules.registry import check_text, natural_key
 from ecociv.waste.rules.workdays import (
     CHINA_CALENDAR,
     WorkCalendar,
@@ -871,7 +872,7 @@ def check_approval(
 
 
 def _plate(raw: str) -> str:
-    return "".join(raw.split()).upper()
+    return natural_key(raw)
 
 
 def check_vehicle_and_crew(
@@ -936,7 +937,8 @@ def check_vehicle_and_crew(
         raise TransferBlockedError("未填写驾驶、押运人员 (no crew given)", rule="W09", field="crew")
     members = []
     for number in leg.crew:
-        member = next((c for c in context.crew if c.qualification_no == number.strip()), None)
+        key = natural_key(number)
+        member = next((c for c in context.crew if natural_key(c.qualification_no) == key), None)
         if member is None:
             raise TransferBlockedError(
                 f"从业资格证 {number} 未登记，不能承运危险废物（转移办法第十三条第三款） "
@@ -1278,7 +1280,10 @@ def _leg(
             "须填写运输起点（转移办法第十一条第二项） (the start point is required)",
             field="start_place",
         )
-    plate = _plate(leg.vehicle_plate)
+    check_text(leg.start_place, "start_place", 200)
+    for number in leg.crew:
+        check_text(natural_key(number), "crew", 40)
+    plate = check_text(_plate(leg.vehicle_plate), "vehicle_plate", 12)
     if not plate:
         raise ValidationError("须填写车牌号 (the vehicle plate is required)", field="vehicle_plate")
     certificate, gps = "", ""
@@ -1297,7 +1302,7 @@ def _leg(
         carrier_uscc=actor.uscc,
         vehicle_plate=plate,
         operating_certificate_no=certificate,
-        crew=tuple(number.strip() for number in leg.crew),
+        crew=tuple(natural_key(number) for number in leg.crew),
         start_place=leg.start_place.strip(),
         started_at=moment,
         gps_device_id=gps,

@@ -55,6 +55,7 @@ from ecociv.waste.services.registry import (
     CITY_PREFIX,
     Facility,
     approval_for,
+    check_carrier,
     crew_of_unit,
     facilities,
     licences_of,
@@ -423,6 +424,8 @@ def act(
     args = dict(args or {})
     now = (clock or SystemClock()).now()
     found: list[tuple[int, str]] = []  # the manifest's id and consignor, once read
+    if action == "offer_relay" and str(args.get("to_carrier_uscc") or "").strip():
+        check_carrier(db, str(args["to_carrier_uscc"]), _local_day(now))
     try:
         return _act(db, actor, ref, action, args, on_behalf_of, now, found)
     except machine.TransferBlockedError as blocked:

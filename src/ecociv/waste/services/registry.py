@@ -13,10 +13,16 @@ write names. A refused attempt changes nothing and is kept in the audit log
 (``<entity>.refused``). A GPS device belongs to one vehicle at a time: binding a device that is
 already on another vehicle is refused (its fixes are accepted from that vehicle's carrier only,
 :mod:`ecociv.waste.services.tracks`).
+
+Natural keys are stored and looked up in one form (:func:`ecociv.waste.rules.registry.natural_key`:
+NFKC, no white space, Latin letters upper case), so ``浙hq1001``, `` 浙H Q1001`` and
+``浙ＨＱ1001`` are the one plate ``浙HQ1001`` and stay its unit's. Quantities, texts and
+positions are bounded before anything is written (docs/inputs.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,10 +49,12 @@ from ecociv.kernel import (
     can,
     ensure,
 )
+from ecociv.standards import waste as catalogue
 from ecociv.waste.model import (
     CrewMember,
     Licence,
     ManagementPlan,
+    PlanLine,
     TransferApproval,
     Vehicle,
 )
@@ -58,6 +66,12 @@ from ecociv.waste.repository import (
     plan_of,
     scopes_json,
     vehicle_of,
+)
+from ecociv.waste.rules.registry import (
+    check_key,
+    check_position,
+    check_text,
+    check_tonnes,
 )
 from ecociv.waste.tables import (
     ApprovalRow,
@@ -197,6 +211,7 @@ def register_facility(
             "management_class 应为 key、simplified 或 registration (HJ 1259-2022 §4.2)",
             field="management_class",
         )
+    check_position(data.longitude, data.latitude)
     with db.transaction() as session:
         enterprise_id: int | None = None
         name, adcode, address = data.name.strip(), data.adcode.strip(), data.address.strip()
@@ -335,6 +350,14 @@ def save_licence(
     """Register or update an operating licence (the bureau). True when something changed."""
     ensure(actor, Permission.WASTE_MANAGE)
     clock = clock or SystemClock()
+    number = check_key(licence.number, "number", 60)
+    check_text(licence.issuer, "issuer", 100)
+    if licence.storage_capacity_t is not None:
+        check_tonnes(licence.storage_capacity_t, "storage_capacity_t")
+    for i, scope in enumerate(licence.scopes, start=1):
+        check_tonnes(scope.annual_scale_t_a, f"scopes[{i}].annual_scale_t_a")
+        for item in (*scope.codes, *scope.categories, *scope.methods):
+            check_text(item, f"scopes[{i}]", 12)
     if licence.valid_until_on < licence.valid_from_on:
         raise ValidationError(
             "有效期止早于起 (valid until before valid from)", field="valid_until_on"
@@ -343,7 +366,7 @@ def save_licence(
         raise ValidationError("许可证至少有一项经营范围 (a licence needs a scope)", field="scopes")
     with db.transaction() as session:
         _facility_required(session, licence.holder_uscc, "holder_uscc")
-        row = session.scalar(select(LicenceRow).where(LicenceRow.number == licence.number))
+        row = session.scalar(select(LicenceRow).where(LicenceRow.number == number))
         values = {
             "holder_uscc": licence.holder_uscc,
             "kind": licence.kind.value,
@@ -355,8 +378,8 @@ def save_licence(
             "is_synthetic": is_synthetic,
         }
         return _upsert(
-            session, actor, clock, row, LicenceRow, {"number": licence.number}, values,
-            "waste_licence", licence.number,
+            session, actor, clock, row, LicenceRow, {"number": number}, values,
+            "waste_licence", number,
         )  # fmt: skip
 
 
@@ -372,6 +395,17 @@ def save_vehicle(
     stays its carrier's; a GPS device already on another vehicle is refused (one vehicle at a
     time: unbind it there first)."""
     clock = clock or SystemClock()
+    vehicle = dataclasses.replace(
+        vehicle,
+        plate=check_key(vehicle.plate, "plate", 12),
+        gps_device_id=check_key(vehicle.gps_device_id, "gps_device_id", 40, required=False),
+        operating_certificate_no=check_key(
+            vehicle.operating_certificate_no, "operating_certificate_no", 40, required=False
+        ),
+        owner_uscc=vehicle.owner_uscc.strip().upper(),
+    )
+    for i, cls in enumerate(vehicle.dangerous_goods_classes, start=1):
+        check_text(cls, f"dangerous_goods_classes[{i}]", 8)
     try:
         return _save_vehicle(db, actor, vehicle, clock, is_synthetic=is_synthetic)
     except (PermissionDeniedError, ConflictError) as error:
@@ -382,7 +416,7 @@ def save_vehicle(
 def _save_vehicle(
     db: Database, actor: Actor, vehicle: Vehicle, clock: Clock, *, is_synthetic: bool
 ) -> bool:
-    device = vehicle.gps_device_id.strip()
+    device = vehicle.gps_device_id
     with db.transaction() as session:
         _own_or_bureau(session, actor, vehicle.owner_uscc, "车辆", "owner_uscc")
         _facility_required(session, vehicle.owner_uscc, "owner_uscc")
@@ -429,6 +463,12 @@ def save_crew(
     qualification number already registered stays with its employer: another unit naming it
     is refused."""
     clock = clock or SystemClock()
+    member = dataclasses.replace(
+        member,
+        qualification_no=check_key(member.qualification_no, "qualification_no", 40),
+        name=check_text(member.name.strip(), "name", 60),
+        employer_uscc=member.employer_uscc.strip().upper(),
+    )
     try:
         return _save_crew(db, actor, member, clock, is_synthetic=is_synthetic)
     except PermissionDeniedError as error:
@@ -440,6 +480,10 @@ def _save_crew(
     db: Database, actor: Actor, member: CrewMember, clock: Clock, *, is_synthetic: bool
 ) -> bool:
     with db.transaction() as session:
+        if not member.employer_uscc:  # a unit's users register their own unit's crew
+            member = dataclasses.replace(member, employer_uscc=unit_of(session, actor) or "")
+        if not member.employer_uscc:
+            raise ValidationError("缺少 employer_uscc (employer required)", field="employer_uscc")
         _own_or_bureau(session, actor, member.employer_uscc, "人员", "employer_uscc")
         _facility_required(session, member.employer_uscc, "employer_uscc")
         row = session.scalar(
@@ -473,10 +517,51 @@ def save_plan(
 ) -> bool:
     """File or update a unit's annual management plan (its own users, or the bureau)."""
     clock = clock or SystemClock()
-    if not plan.filing_no.strip():
-        raise ValidationError("缺少备案号 (filing number required)", field="filing_no")
+    plan = dataclasses.replace(
+        plan,
+        filing_no=check_key(plan.filing_no, "filing_no", 60),
+        lines=tuple(_plan_line(i, line) for i, line in enumerate(plan.lines, start=1)),
+    )
+    try:
+        return _save_plan(db, actor, plan, clock, is_synthetic=is_synthetic)
+    except ConflictError as error:
+        _refused(db, actor, "waste_plan", f"{plan.consignor_uscc}:{plan.year}", error)
+        raise
+
+
+def _plan_line(index: int, line: PlanLine) -> PlanLine:
+    """A plan line's code from the catalogue, its quantity and method code bounded."""
+    prefix = f"lines[{index}]"
+    check_text(line.code, f"{prefix}.code", 12)
+    try:
+        code = catalogue.validate_code(line.code)
+    except catalogue.WasteCodeError as error:
+        raise ValidationError(error.message, field=f"{prefix}.code") from None
+    return dataclasses.replace(
+        line,
+        code=code,
+        planned_t=check_tonnes(line.planned_t, f"{prefix}.planned_t"),
+        method_code=check_text(line.method_code.strip(), f"{prefix}.method_code", 12),
+        receiver_uscc=line.receiver_uscc.strip().upper(),
+    )
+
+
+def _save_plan(
+    db: Database, actor: Actor, plan: ManagementPlan, clock: Clock, *, is_synthetic: bool
+) -> bool:
     with db.transaction() as session:
         _own_or_bureau(session, actor, plan.consignor_uscc, "管理计划")
+        taken = session.scalar(
+            select(PlanRow.consignor_uscc).where(
+                PlanRow.filing_no == plan.filing_no, PlanRow.consignor_uscc != plan.consignor_uscc
+            )
+        )
+        if taken is not None:
+            raise ConflictError(
+                f"备案号 {plan.filing_no} 已由其他单位使用 "
+                f"(filing_no {plan.filing_no} is another unit's)",
+                field="filing_no",
+            )
         _facility_required(session, plan.consignor_uscc, "consignor_uscc")
         for i, line in enumerate(plan.lines, start=1):
             _facility_required(session, line.receiver_uscc, f"lines[{i}].receiver_uscc")
@@ -504,6 +589,20 @@ def save_approval(
     """Record a cross-province transfer approval (the bureau)."""
     ensure(actor, Permission.WASTE_MANAGE)
     clock = clock or SystemClock()
+    number = check_key(approval.number, "number", 60)
+    if approval.valid_until_on < approval.valid_from_on:
+        raise ValidationError(
+            "有效期止早于起 (valid until before valid from)", field="valid_until_on"
+        )
+    approved: dict[str, Decimal] = {}
+    for code, t in approval.approved_t.items():
+        check_text(code, "approved_t", 12)
+        try:
+            key = catalogue.validate_code(code)
+        except catalogue.WasteCodeError as error:
+            raise ValidationError(error.message, field=f"approved_t.{code}") from None
+        approved[key] = check_tonnes(t, f"approved_t.{key}")
+    approval = dataclasses.replace(approval, number=number, approved_t=approved)
     with db.transaction() as session:
         row = session.scalar(select(ApprovalRow).where(ApprovalRow.number == approval.number))
         values = {
@@ -571,6 +670,38 @@ def file_report(
 
 
 # ---- reads used by the manifest services -------------------------------------------------------
+
+
+def check_carrier(db: Database, uscc: str, day: date, field: str = "to_carrier_uscc") -> str:
+    """The USCC of a registered carrier, else ValidationError naming ``field``.
+
+    A carrier is a registered waste party that transports: a Quzhou enterprise tagged
+    危险废物运输单位 (``hw_transporter``) in the bureau's master record; a unit outside the city
+    (registered by the bureau, with no users of its own) holding a dangerous-goods vehicle
+    registered and valid on ``day``. A unit's own vehicle registrations do not make it a
+    carrier, so a generator cannot be named to take over a load.
+    """
+    key = uscc.strip().upper()
+    with db.reading() as session:
+        site = session.scalar(select(FacilityRow).where(FacilityRow.uscc == key))
+        vehicles = vehicles_of(session, key) if site is not None else ()
+    if site is None:
+        raise ValidationError(
+            f"后一承运人 {key} 未登记为危险废物相关单位 (the next carrier is not registered)",
+            field=field,
+        )
+    if site.enterprise_id is not None:
+        tags = orgs.get_enterprise(db, _BUREAU, key).tags
+        carrier = orgs.EnterpriseTag.HW_TRANSPORTER in tags
+    else:
+        carrier = any(v.is_valid_on(day) for v in vehicles)
+    if not carrier:
+        raise ValidationError(
+            f"{key} 不是登记的危险废物运输单位，不能接运 (the next carrier {key} is not a "
+            "registered hazardous-waste carrier)",
+            field=field,
+        )
+    return key
 
 
 def licences_of(session: Session, holder_uscc: str) -> tuple[Licence, ...]:

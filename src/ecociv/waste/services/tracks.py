@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,13 @@ from ecociv.kernel import (
 from ecociv.waste.repository import manifest_of, wgs84_of
 from ecociv.waste.rules import manifest as machine
 from ecociv.waste.rules import tracks as geo
+from ecociv.waste.rules.registry import (
+    FUTURE_FIX_TOLERANCE,
+    check_eta,
+    check_position,
+    fix_in_future,
+    natural_key,
+)
 from ecociv.waste.services.manifests import read_conditions, ref_condition
 from ecociv.waste.services.registry import facilities, unit_of
 from ecociv.waste.services.warnings import evaluate_vehicles_in
@@ -61,16 +68,22 @@ class FixInput:
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
+    """``unchanged``: fixes already stored exactly so; ``conflicting``: fixes at a stored
+    (vehicle, device, time) with a different position, not stored."""
+
     received: int
     inserted: int
     unchanged: int
+    conflicting: int = 0
 
 
 def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def _check(index: int, fix: FixInput, devices: Mapping[str, str]) -> list[dict[str, str]]:
+def _check(
+    index: int, fix: FixInput, devices: Mapping[str, str], now: datetime
+) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
 
     def bad(name: str, message: str) -> None:
@@ -80,6 +93,13 @@ def _check(index: int, fix: FixInput, devices: Mapping[str, str]) -> list[dict[s
         bad("gps_device_id", f"设备 “{fix.gps_device_id}” 未绑定车辆 (device not on a vehicle)")
     if fix.observed_at.tzinfo is None:
         bad("observed_at", "时间须带时区 (naive time)")
+    elif fix_in_future(fix.observed_at, now):
+        minutes = int(FUTURE_FIX_TOLERANCE.total_seconds() // 60)
+        bad(
+            "observed_at",
+            f"定位时间 {fix.observed_at.isoformat()} 晚于服务器时间超过 {minutes} 分钟 "
+            f"(a fix more than {minutes} minutes in the future)",
+        )
     if fix.datum not in DATUMS:
         bad("datum", f"坐标系 “{fix.datum}” 应为 WGS-84 或 GCJ-02 (unknown datum)")
     if not (math.isfinite(fix.longitude) and 73.0 <= fix.longitude <= 136.0):
@@ -95,10 +115,16 @@ def ingest_fixes(
     db: Database, actor: Actor, fixes: Sequence[FixInput], clock: Clock | None = None
 ) -> IngestResult:
     """Store a batch of GPS fixes: all or nothing (errors name the row and field), each fix
-    once. A carrier's users send their own vehicles' fixes; the bureau and administrators any."""
+    once. A carrier's users send their own vehicles' fixes; the bureau and administrators any.
+    A fix is keyed by vehicle, device and time, so another vehicle's earlier fixes on the same
+    device never block this vehicle's; one stamped more than
+    :data:`~ecociv.waste.rules.registry.FUTURE_FIX_TOLERANCE` after the server's clock is
+    refused; one at a stored key with a different position is counted as conflicting and not
+    stored."""
     if len(fixes) > MAX_BATCH:
         raise ValidationError(f"一次最多 {MAX_BATCH} 个定位点 (batch too large)", field="fixes")
     now = (clock or SystemClock()).now()
+    fixes = [replace(f, gps_device_id=natural_key(f.gps_device_id)) for f in fixes]
     with db.transaction() as session:
         owner: str | None = None
         if not (actor.role is Role.ADMIN or can(actor, Permission.WASTE_MANAGE)):
@@ -112,13 +138,14 @@ def ingest_fixes(
             )
         ).all()
         devices = {d: plate for d, plate, o in vehicles if owner is None or o == owner}
-        errors = [e for i, fix in enumerate(fixes, start=1) for e in _check(i, fix, devices)]
+        errors = [e for i, fix in enumerate(fixes, start=1) for e in _check(i, fix, devices, now)]
         if errors:
             raise ValidationError(
                 f"{len(errors)} 处错误，未写入任何定位点 (nothing stored)",
                 field=errors[0]["field"],
                 errors=errors,
             )
+        fresh, unchanged, conflicting = _classify(session, fixes, devices)
         insert = _insert(session)
         inserted = 0
         rows = [
@@ -133,23 +160,68 @@ def ingest_fixes(
                 "heading_deg": fix.heading_deg,
                 "received_at": now,
             }
-            for fix in fixes
+            for fix in fresh
         ]
         for start in range(0, len(rows), INSERT_CHUNK):  # one statement per chunk of rows
             new = session.execute(
                 insert(TrackPointRow)
                 .values(rows[start : start + INSERT_CHUNK])
-                .on_conflict_do_nothing(index_elements=["gps_device_id", "observed_at"])
+                .on_conflict_do_nothing(
+                    index_elements=["vehicle_plate", "gps_device_id", "observed_at"]
+                )
                 .returning(TrackPointRow.id)
             ).all()
             inserted += len(new)  # the rows returned are the new ones
+        conflicting += len(fresh) - inserted  # stored meanwhile by another request
         if inserted:
             evaluate_vehicles_in(session, sorted({devices[f.gps_device_id] for f in fixes}), now)
             audit.record(
                 session, actor, "waste_track.ingest", "waste_track", f"{len(fixes)} fixes",
-                None, {"received": len(fixes), "inserted": inserted}, only_changes=False,
+                None, {"received": len(fixes), "inserted": inserted, "conflicting": conflicting},
+                only_changes=False,
             )  # fmt: skip
-    return IngestResult(len(fixes), inserted, len(fixes) - inserted)
+    return IngestResult(len(fixes), inserted, unchanged, conflicting)
+
+
+_Key = tuple[str, str, datetime]
+
+
+def _classify(
+    session: Session, fixes: Sequence[FixInput], devices: Mapping[str, str]
+) -> tuple[list[FixInput], int, int]:
+    """The fixes to store, and how many are already stored exactly so (or repeated in the
+    batch) and how many contradict a stored or earlier fix at the same key."""
+    stored: dict[_Key, tuple[float, float, str]] = {}
+    if fixes:
+        start = min(f.observed_at for f in fixes)
+        end = max(f.observed_at for f in fixes)
+        for device in sorted({f.gps_device_id for f in fixes}):
+            found = session.execute(
+                select(
+                    TrackPointRow.observed_at, TrackPointRow.longitude, TrackPointRow.latitude,
+                    TrackPointRow.datum,
+                ).where(
+                    TrackPointRow.vehicle_plate == devices[device],
+                    TrackPointRow.gps_device_id == device,
+                    TrackPointRow.observed_at >= start,
+                    TrackPointRow.observed_at <= end,
+                )
+            )  # fmt: skip
+            for at, lon, lat, datum in found:
+                stored[(devices[device], device, at)] = (lon, lat, datum)
+    fresh: list[FixInput] = []
+    unchanged = conflicting = 0
+    for fix in fixes:
+        key = (devices[fix.gps_device_id], fix.gps_device_id, fix.observed_at)
+        position = (fix.longitude, fix.latitude, fix.datum)
+        if key not in stored:
+            stored[key] = position
+            fresh.append(fix)
+        elif stored[key] == position:
+            unchanged += 1
+        else:
+            conflicting += 1
+    return fresh, unchanged, conflicting
 
 
 def set_route(
@@ -171,8 +243,9 @@ def set_route(
         raise ValidationError(
             "路线至少两个点，经纬度个数一致 (a route needs 2+ points)", field="route"
         )
-    if eta_minutes <= 0:
-        raise ValidationError("预计用时须为正数 (eta must be positive)", field="eta_minutes")
+    check_eta(eta_minutes)
+    for x, y in zip(lon, lat, strict=True):
+        check_position(x, y)
     with db.transaction() as session:
         row = session.scalar(
             select(ManifestRow).where(ref_condition(ref), *read_conditions(session, actor))
