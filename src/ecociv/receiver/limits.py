@@ -193,12 +193,21 @@ class UnregisteredTally:
         return True
 
 
+def _formatted(record: logging.LogRecord) -> str:
+    """The record's message with its arguments filled in (its template if they do not fit)."""
+    try:
+        return record.getMessage()
+    except (TypeError, ValueError):
+        return str(record.msg)
+
+
 class RateLimitFilter(logging.Filter):
     """A token bucket per kind of log line (logger, level and message template): at most
     ``lines`` lines per ``interval`` seconds of one kind pass; the rest are dropped and
     counted, and the next line of that kind to pass says how many were dropped
     ("suppressed K similar lines"). :meth:`flush` reports the counts of kinds that have
-    gone quiet. Kinds are forgotten beyond ``kinds`` (the oldest first)."""
+    gone quiet, with the last dropped line as it would have read (its template filled in).
+    Kinds are forgotten beyond ``kinds`` (the oldest first)."""
 
     def __init__(
         self,
@@ -217,6 +226,8 @@ class RateLimitFilter(logging.Filter):
         self.clock = clock
         # kind -> [tokens, last refill, suppressed since the last line that passed]
         self._buckets: OrderedDict[tuple[str, int, str], list[float]] = OrderedDict()
+        # kind -> the last line of that kind dropped, formatted
+        self._last_dropped: dict[tuple[str, int, str], str] = {}
 
     @staticmethod
     def _kind(record: logging.LogRecord) -> tuple[str, int, str]:
@@ -236,18 +247,21 @@ class RateLimitFilter(logging.Filter):
             bucket = [float(self.lines), now, 0.0]
             self._buckets[kind] = bucket
             while len(self._buckets) > self.kinds:
-                self._buckets.popitem(last=False)
+                forgotten, _ = self._buckets.popitem(last=False)
+                self._last_dropped.pop(forgotten, None)
         else:
             self._buckets.move_to_end(kind)
             self._refill(bucket, now)
         if bucket[0] < 1:
             bucket[2] += 1
+            self._last_dropped[kind] = _formatted(record)
             return False
         bucket[0] -= 1
         if bucket[2]:
-            record.msg = f"{record.getMessage()} (suppressed {int(bucket[2])} similar lines)"
+            record.msg = f"{_formatted(record)} (suppressed {int(bucket[2])} similar lines)"
             record.args = None
             bucket[2] = 0
+            self._last_dropped.pop(kind, None)
         return True
 
     def flush(self, logger: logging.Logger, *, final: bool = False) -> int:
@@ -256,19 +270,20 @@ class RateLimitFilter(logging.Filter):
         process is stopping); return how many lines that was."""
         now = self.clock()
         written = 0
-        for (name, level, message), bucket in list(self._buckets.items()):
+        for kind, bucket in list(self._buckets.items()):
             if not bucket[2]:
                 continue
             self._refill(bucket, now)
             if bucket[0] < 1 and not final:
                 continue
             count, bucket[2] = int(bucket[2]), 0
+            name, level, template = kind
             logger.log(
                 level,
-                "suppressed %d similar lines of %s: %s",
+                "suppressed %d similar lines of %s, the last: %s",
                 count,
                 name,
-                message,
+                self._last_dropped.pop(kind, template),
                 extra={"rate_limit_summary": True},
             )
             written += 1

@@ -289,5 +289,10 @@ def test_the_receiver_log_limit_suppresses_repeated_refusals(
     assert receiver.stats.closed["refused_address"] == 10
     lines = [r.getMessage() for r in caplog.records if r.name == "ecociv.receiver"]
     assert len([m for m in lines if "closed at once" in m and "suppressed" not in m]) == 2
-    assert any(m.startswith("suppressed 8 similar lines") for m in lines)
+    summary = [m for m in lines if m.startswith("suppressed 8 similar lines")]
+    assert summary == [
+        "suppressed 8 similar lines of ecociv.receiver, the last: "
+        "connection from 127.0.0.4 closed at once: refused_address"
+    ]
+    assert not any("%s" in m for m in lines)
     assert not logging.getLogger("ecociv.receiver").filters  # removed when it stopped

@@ -132,8 +132,30 @@ def test_the_log_limit_reports_suppressed_lines_of_a_kind_gone_quiet(
         assert limiter.flush(logger) == 0
         assert limiter.flush(logger, final=True) == 1  # stopping: reported anyway
     assert [r.getMessage() for r in caplog.records] == [
-        "suppressed 4 similar lines of ecociv.receiver: too many open files %s",
-        "suppressed 1 similar lines of ecociv.receiver: too many open files %s",
+        "suppressed 4 similar lines of ecociv.receiver, the last: too many open files 4",
+        "suppressed 1 similar lines of ecociv.receiver, the last: too many open files 6",
+    ]
+
+
+def test_the_suppressed_summary_reads_as_a_log_line_not_as_its_format_string(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The summary of a kind gone quiet shows the last dropped line with its values filled in
+    (the refusal of a connection, here), never the raw ``%s`` template."""
+    limiter = RateLimitFilter(1, 60.0, clock=lambda: 0.0)
+    template = "connection from %s closed at once: %s"
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        limiter.filter(_record(template, address, "refused_address"))
+    broken = _record("%s and %s", "only one")  # arguments that do not fit: the template
+    limiter.filter(broken)
+    limiter.filter(broken)
+    logger = logging.getLogger("ecociv.receiver.test")
+    with caplog.at_level(logging.WARNING, logger="ecociv.receiver.test"):
+        assert limiter.flush(logger, final=True) == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "suppressed 2 similar lines of ecociv.receiver, the last: "
+        "connection from 10.0.0.3 closed at once: refused_address",
+        "suppressed 1 similar lines of ecociv.receiver, the last: %s and %s",
     ]
 
 
