@@ -55,6 +55,7 @@ def build_receiver(settings: Settings, db: Database, store: ReadingsStore) -> Re
             per_address=settings.receiver_max_per_address,
             unauthenticated=settings.receiver_max_unauthenticated,
             total=settings.receiver_max_connections,
+            per_device=settings.receiver_max_per_device,
         ),
         unregistered=UnregisteredBudget(
             mns=settings.receiver_unregistered_mns,
@@ -80,7 +81,8 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     print(
         f"HJ 212 receiver listening on {host}:{receiver.port} "
         f"(frame log {settings.var_dir / 'frames'}; connections at most {limits.total}, "
-        f"{limits.unauthenticated} unauthenticated, {limits.per_address} per address; "
+        f"{limits.unauthenticated} unauthenticated, {limits.per_address} per address, "
+        f"{limits.per_device} per device; "
         f"idle {limits.idle_seconds:g} s; descriptor limit {receiver.fd_limit})"
     )
     stop = asyncio.Event()

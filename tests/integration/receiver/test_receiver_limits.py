@@ -187,6 +187,42 @@ def test_over_the_total_cap_a_new_connection_is_closed_and_connected_devices_kee
     assert b"CN=9014" in again
 
 
+def test_many_connections_of_one_device_cannot_keep_another_registered_device_out(
+    setup: Setup,
+) -> None:
+    """40 connections authenticated as one demo MN (the total cap) leave that MN only its
+    per-device cap open, the newest winning; another registered device still gets its 9014."""
+    hog, other = demo_devices()[0], demo_devices()[1]
+
+    async def scenario() -> tuple[list[bytes], list[bool], bytes, bytes, Receiver, int, int]:
+        limits = ConnectionLimits(per_address=20, unauthenticated=20, total=40, per_device=2)
+        receiver = _receiver(setup, limits)
+        await receiver.start("127.0.0.1", 0)
+        connections, replies = [], []
+        for n in range(40):
+            reader, writer = await connect(receiver.port)
+            replies.append(await answer(reader, writer, frame_of(hog, n)))
+            connections.append((reader, writer))
+        closed = [await closed_by_server(r) for r, _w in connections[:-2]]
+        held = receiver.open_connections
+        reader, writer = await connect(receiver.port)
+        other_reply = await answer(reader, writer, frame_of(other, 1))
+        newest_reader, newest_writer = connections[-1]
+        newest_reply = await answer(newest_reader, newest_writer, frame_of(hog, 40))
+        after = receiver.open_connections
+        await close(writer, *(w for _r, w in connections))
+        await receiver.stop()
+        return replies, closed, other_reply, newest_reply, receiver, held, after
+
+    replies, closed, other_reply, newest_reply, receiver, held, after = run_async(scenario)
+    assert all(b"CN=9014" in r for r in replies)  # each was answered before it was replaced
+    assert all(closed)  # the 38 oldest of that MN were closed
+    assert receiver.stats.closed["replaced"] == 38
+    assert held == 2  # the per-device cap, far below the total cap of 40
+    assert b"CN=9014" in other_reply and b"CN=9014" in newest_reply
+    assert after == 3 and receiver.stats.closed["refused_total"] == 0
+
+
 def _rows(db: Database) -> tuple[int, int, int]:
     """Unregistered activity rows, unregistered refused frames, their refused_auth total."""
     with db.reading() as session:
