@@ -298,6 +298,53 @@ def test_a_flood_of_invented_mns_stays_within_its_storage_budget(setup: Setup) -
     assert others is not None and others.frames_refused_auth > 0
 
 
+def test_frames_of_an_unknown_mn_with_a_nul_are_counted_and_sampled_escaped(
+    setup: Setup,
+) -> None:
+    """A NUL in an unknown MN and in the frame (PostgreSQL cannot store one in text) is
+    counted and sampled like any other refused frame, stored as ``\\x00``, and the
+    processing round holding it succeeds with the registered device's reading in it. (The
+    parser refuses such an MN as malformed and names it by what precedes the NUL.)"""
+    db, store, _folder = setup
+    device = demo_devices()[4]
+    stranger = SimDevice("NUL\x00MN\x7f01", "123456", device.kind)
+    frames = [frame_of(stranger, n) for n in range(3)]
+
+    async def scenario() -> tuple[bytes, Receiver, int]:
+        receiver = _receiver(
+            setup,
+            ConnectionLimits(per_address=10, unauthenticated=10, total=20),
+            unregistered=UnregisteredBudget(mns=10, samples_per_mn=2, samples=10),
+            process_interval=3600.0,
+        )
+        await receiver.start("127.0.0.1", 0)
+        _r, flood = await connect(receiver.port)
+        flood.write(b"".join(frames))
+        reader, writer = await connect(receiver.port)
+        reply = await answer(reader, writer, frame_of(device, 1))
+        async with asyncio.timeout(PATIENCE):
+            while receiver.stats.total("bad_format") < len(frames):
+                await asyncio.sleep(0.05)
+        processed = await receiver.process_once()  # raises if the round fails
+        await close(writer, flood)
+        await receiver.stop()
+        return reply, receiver, processed
+
+    reply, receiver, processed = run_async(scenario)
+    assert b"CN=9014" in reply
+    assert processed == 3  # the registered device's frame and two samples
+    stored_mn = "NUL"
+    with db.reading() as session:
+        activity = session.get(DeviceActivityRow, stored_mn)
+        raws = session.scalars(
+            select(RefusedFrameRow.raw).where(RefusedFrameRow.mn == stored_mn)
+        ).all()
+    assert activity is not None and activity.frames_bad_format == 3  # every one counted
+    assert len(raws) == 2  # sampled: two per MN
+    assert all("MN=NUL\\x00MN\\x7f01;" in r and "\x00" not in r for r in raws)
+    assert store.count() > 0
+
+
 def test_the_receiver_log_limit_suppresses_repeated_refusals(
     setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
