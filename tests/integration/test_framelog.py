@@ -86,6 +86,8 @@ def test_one_writer_per_frame_log_a_second_is_refused_naming_the_holder(tmp_path
         assert second.append_many([{"mn": "B"}]) == [2]
         with pytest.raises(FrameLogLocked):
             first.append_many([{"mn": "C"}])  # a write after close takes the lock again
+    assert FrameLog(tmp_path).checkpoint() == 0  # dropped without close: released at once
+    FrameLog(tmp_path).close()
 
 
 def test_the_frames_folder_can_be_backed_up_while_a_writer_holds_it(tmp_path: Path) -> None:

@@ -169,6 +169,14 @@ class FrameLog:
             self._handle = None
         self._release()
 
+    def __del__(self) -> None:
+        # A log dropped without close() (one opened to read its checkpoint, say) closes its
+        # files and releases the lock at once rather than whenever the files are collected.
+        if getattr(self, "_handle", None) is not None:
+            self._handle.close()
+        if getattr(self, "_lock", None) is not None:
+            self._release()
+
     def __enter__(self) -> FrameLog:
         return self
 
