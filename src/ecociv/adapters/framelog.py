@@ -50,7 +50,7 @@ class FrameLogLocked(ConflictError):
     def __init__(self, folder: Path, pid: int | None) -> None:
         self.folder = folder
         self.pid = pid
-        zh = f"进程 {pid}" if pid else "另一进程"
+        zh = f"进程 {pid} " if pid else "另一进程"
         en = f"process {pid}" if pid else "another process"
         super().__init__(
             f"帧日志 {folder} 正由{zh}写入（已有接收服务在运行？一个帧日志只能有一个接收服务）"
