@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     receiver_max_per_address: int = Field(
         default=20, ge=1, description="unauthenticated receiver connections per address"
     )
+    receiver_max_per_device: int = Field(
+        default=2,
+        ge=1,
+        description="receiver connections authenticated as one MN; one more closes the oldest",
+    )
     receiver_unregistered_mns: int = Field(
         default=200, ge=1, description="unregistered MNs whose counters are kept by name"
     )

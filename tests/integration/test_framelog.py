@@ -59,3 +59,53 @@ def test_a_checkpoint_removes_processed_segments_and_bounds_replay(tmp_path: Pat
     with FrameLog(tmp_path, segment_bytes=60) as reopened:
         assert [r["seq"] for r in reopened.after(reopened.checkpoint())] == [7, 8]
         assert reopened.append_many([{"n": 8}]) == [9]
+
+
+def test_one_writer_per_frame_log_a_second_is_refused_naming_the_holder(tmp_path: Path) -> None:
+    """Two receivers on one log would number records twice and cut each other's lines: the
+    second opening fails with the holder's PID, and works again once the first is closed."""
+    import os
+
+    import pytest
+
+    from ecociv.adapters.framelog import LOCK_FILE, FrameLogLocked
+    from ecociv.kernel import ConflictError
+
+    first = FrameLog(tmp_path)
+    first.append_many([{"mn": "A"}])
+    with pytest.raises(FrameLogLocked) as refused:
+        FrameLog(tmp_path)
+    assert refused.value.pid == os.getpid()
+    assert f"process {os.getpid()}" in refused.value.message
+    assert isinstance(refused.value, ConflictError)
+    assert (tmp_path / LOCK_FILE).read_text().strip() == str(os.getpid())
+    assert [r["mn"] for r in first.after(0)] == ["A"]  # the holder is unharmed
+    first.close()
+    assert (tmp_path / LOCK_FILE).read_text() == ""  # released: it names nobody
+    with FrameLog(tmp_path) as second:
+        assert second.append_many([{"mn": "B"}]) == [2]
+        with pytest.raises(FrameLogLocked):
+            first.append_many([{"mn": "C"}])  # a write after close takes the lock again
+    assert FrameLog(tmp_path).checkpoint() == 0  # dropped without close: released at once
+    FrameLog(tmp_path).close()
+
+
+def test_the_frames_folder_can_be_backed_up_while_a_writer_holds_it(tmp_path: Path) -> None:
+    import tarfile
+
+    from ecociv.adapters.backup import create_archive
+
+    var_dir = tmp_path / "var"
+    with FrameLog(var_dir / "frames") as log:
+        log.append_many([{"mn": "A", "n": i} for i in range(3)])
+        result = create_archive(
+            var_dir,
+            f"sqlite:///{tmp_path / 'none.db'}",
+            tmp_path / "backup.tar",
+            version="test",
+            include_db=False,
+        )
+        log.append_many([{"mn": "B"}])  # still the writer
+    with tarfile.open(result.path) as archive:
+        names = archive.getnames()
+    assert any(n.endswith("frames/frames-1.jsonl") for n in names)

@@ -12,6 +12,14 @@ processed. Appends are grouped: :meth:`FrameLog.append_many` writes a batch with
 ``fsync``. A torn last line (the process died mid-write) is ignored on reading, since it was
 never acknowledged.
 
+One writer per folder: opening a :class:`FrameLog` takes an exclusive, non-blocking
+``flock`` on ``writer.lock`` in the folder (holding the writer's PID) before anything is
+repaired or appended, and :meth:`FrameLog.close` releases it. Two receivers on one log would
+number records twice and cut each other's lines; the second refuses to start instead
+(:class:`FrameLogLocked`, ``docs/operations.md`` "Receiver limits"). The lock is advisory:
+copying the folder (``ecociv backup``) still works while a receiver runs. The kernel drops
+the lock when its process dies, so a killed receiver leaves nothing to clean up.
+
 This module knows no protocol: records are plain JSON-able dicts.
 """
 
@@ -21,23 +29,85 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from ecociv.kernel.errors import ConflictError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux: no lock
+    fcntl = None  # type: ignore[assignment]
 
 #: A segment is closed once it holds this many bytes; old segments are removed once processed.
 SEGMENT_BYTES = 64 * 1024 * 1024
+#: The file in the folder that the writer holds locked (it contains the writer's PID).
+LOCK_FILE = "writer.lock"
+
+
+class FrameLogLocked(ConflictError):
+    """Another process (or another :class:`FrameLog` in this one) writes this frame log."""
+
+    def __init__(self, folder: Path, pid: int | None) -> None:
+        self.folder = folder
+        self.pid = pid
+        zh = f"进程 {pid} " if pid else "另一进程"
+        en = f"process {pid}" if pid else "another process"
+        super().__init__(
+            f"帧日志 {folder} 正由{zh}写入（已有接收服务在运行？一个帧日志只能有一个接收服务）"
+            f"(the frame log {folder} is held by {en}: is a receiver already running? "
+            "one receiver per frame log)",
+            field="frames",
+        )
 
 
 class FrameLog:
-    """The durable frame log in ``folder`` (created on first use)."""
+    """The durable frame log in ``folder`` (created on first use), held exclusively until
+    :meth:`close` (:class:`FrameLogLocked` if another writer holds it)."""
 
     def __init__(self, folder: Path, *, segment_bytes: int = SEGMENT_BYTES) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.segment_bytes = segment_bytes
+        self._lock: IO[str] | None = self._acquire()
         self._repair()
         self._seq = self._last_seq()
         self._handle: Any = None
         self._segment = self._current_segment()
+
+    # ---- the writer's lock --------------------------------------------------------------
+
+    def _acquire(self) -> IO[str]:
+        """Lock ``writer.lock`` (without waiting) and write this process's PID into it."""
+        handle = open(self.folder / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.seek(0)
+                holder = handle.read().strip()
+                handle.close()
+                pid = int(holder) if holder.isdigit() else None
+                raise FrameLogLocked(self.folder, pid) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        return handle
+
+    def _held(self) -> None:
+        """Take the lock again if :meth:`close` released it (a write after close)."""
+        if self._lock is None:
+            self._lock = self._acquire()
+
+    def _release(self) -> None:
+        if self._lock is None:
+            return
+        self._lock.truncate(0)  # a lock file left behind names nobody
+        self._lock.flush()
+        if fcntl is not None:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_UN)
+        self._lock.close()
+        self._lock = None
 
     # ---- writing ----------------------------------------------------------------------
 
@@ -73,6 +143,7 @@ class FrameLog:
         """Append records durably (one write and one fsync for the batch); return their seqs."""
         if not records:
             return []
+        self._held()
         lines = []
         seqs = []
         for record in records:
@@ -92,9 +163,19 @@ class FrameLog:
         return seqs
 
     def close(self) -> None:
+        """Close the segment being written and release the writer's lock."""
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+        self._release()
+
+    def __del__(self) -> None:
+        # A log dropped without close() (one opened to read its checkpoint, say) closes its
+        # files and releases the lock at once rather than whenever the files are collected.
+        if getattr(self, "_handle", None) is not None:
+            self._handle.close()
+        if getattr(self, "_lock", None) is not None:
+            self._release()
 
     def __enter__(self) -> FrameLog:
         return self
@@ -139,6 +220,7 @@ class FrameLog:
     def set_checkpoint(self, seq: int) -> None:
         """Record that every record up to ``seq`` is processed (atomic replace), and remove
         segments whose records are all processed (never the one being written)."""
+        self._held()
         path = self.folder / "checkpoint.json"
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"seq": seq}), encoding="utf-8")

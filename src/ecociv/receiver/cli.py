@@ -7,6 +7,7 @@ import asyncio
 import csv
 import logging
 import signal
+import sys
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ import typer
 
 from ecociv import sources
 from ecociv.adapters.db import Database
-from ecociv.adapters.framelog import FrameLog
+from ecociv.adapters.framelog import FrameLog, FrameLogLocked
 from ecociv.adapters.readings import ReadingsStore
 from ecociv.config import Settings, get_settings
 from ecociv.kernel.clock import SHANGHAI as BEIJING
@@ -55,6 +56,7 @@ def build_receiver(settings: Settings, db: Database, store: ReadingsStore) -> Re
             per_address=settings.receiver_max_per_address,
             unauthenticated=settings.receiver_max_unauthenticated,
             total=settings.receiver_max_connections,
+            per_device=settings.receiver_max_per_device,
         ),
         unregistered=UnregisteredBudget(
             mns=settings.receiver_unregistered_mns,
@@ -73,14 +75,19 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         audit_key=settings.audit_key,
         audit_previous_keys=settings.audit_old_keys,
     )
-    store = ReadingsStore(settings.var_dir / "readings.duckdb")
-    receiver = build_receiver(settings, db, store)
+    try:
+        store = ReadingsStore(settings.var_dir / "readings.duckdb")
+        receiver = build_receiver(settings, db, store)
+    except FrameLogLocked:
+        db.dispose()
+        raise
     server = await receiver.start(host, port)
     limits = receiver.limits
     print(
         f"HJ 212 receiver listening on {host}:{receiver.port} "
         f"(frame log {settings.var_dir / 'frames'}; connections at most {limits.total}, "
-        f"{limits.unauthenticated} unauthenticated, {limits.per_address} per address; "
+        f"{limits.unauthenticated} unauthenticated, {limits.per_address} per address, "
+        f"{limits.per_device} per device; "
         f"idle {limits.idle_seconds:g} s; descriptor limit {receiver.fd_limit})"
     )
     stop = asyncio.Event()
@@ -108,10 +115,17 @@ def receiver(
     """Run the HJ 212 receiver: frames are logged durably, answered (9014/9013 when asked),
     stored in the readings store and checked for warnings. Listens on loopback unless
     ECOCIV_RECEIVER_HOST (or --host) says otherwise; connections are capped, idle ones
-    closed (docs/operations.md, "Receiver limits"). Ctrl+C stops it cleanly."""
+    closed (docs/operations.md, "Receiver limits"). One receiver per frame log: a second one
+    on the same ECOCIV_VAR_DIR refuses to start. Ctrl+C stops it cleanly."""
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper())
-    asyncio.run(_serve(settings, host or settings.receiver_host, port or settings.receiver_port))
+    try:
+        asyncio.run(
+            _serve(settings, host or settings.receiver_host, port or settings.receiver_port)
+        )
+    except FrameLogLocked as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        raise typer.Exit(1) from None
 
 
 def simulate_devices(
@@ -203,10 +217,16 @@ def demo_traffic(
         minute=0, second=0, microsecond=0
     )
 
+    try:
+        frame_log = FrameLog(folder)
+    except FrameLogLocked as exc:  # a receiver runs on this log: the demo cannot use it
+        print(f"error: {exc.message}", file=sys.stderr)
+        raise typer.Exit(1) from None
+
     async def run() -> SimResult:
         receiver = Receiver(
             SourcesBackend(db, store),
-            FrameLog(folder),
+            frame_log,
             process_interval=0.2,
             # every synthetic device connects from loopback at once
             limits=ConnectionLimits(per_address=1000, unauthenticated=1000, total=2000),

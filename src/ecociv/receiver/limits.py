@@ -34,17 +34,20 @@ class ConnectionLimits:
     ``per_address``: connections from one address that have not yet sent an authenticated
     frame (a gateway's authenticated connections do not count); ``unauthenticated``: such
     connections in all; ``total``: every open connection. ``unauthenticated`` must be below
-    ``total`` so that registered devices always have room."""
+    ``total`` so that registered devices always have room. ``per_device``: connections
+    authenticated as one MN; one more closes the oldest of them, so one device's
+    credentials cannot hold the room left to the others."""
 
     idle_seconds: float = 600.0
     per_address: int = 20
     unauthenticated: int = 1000
     total: int = 5000
+    per_device: int = 2
 
     def __post_init__(self) -> None:
         if self.idle_seconds <= 0:
             raise ValueError("idle_seconds must be positive")
-        if min(self.per_address, self.unauthenticated, self.total) < 1:
+        if min(self.per_address, self.unauthenticated, self.total, self.per_device) < 1:
             raise ValueError("connection caps must be at least 1")
         if self.unauthenticated >= self.total:
             raise ValueError("the unauthenticated cap must be below the total cap")
@@ -64,13 +67,23 @@ class ConnectionBook(Generic[C]):
     are authenticated. When the unauthenticated connections (or all connections) are at
     their cap and some are unauthenticated, the oldest unauthenticated connection is closed
     to make room: an idle flood cannot keep a registered device from connecting and sending
-    its first frame, and connections that have authenticated are never pushed out."""
+    its first frame, and connections that have authenticated are never pushed out by
+    unauthenticated ones.
+
+    Authenticated connections are counted per MN: when a connection authenticates as an MN
+    that already holds ``per_device`` connections, the oldest of them (the first to have
+    authenticated as that MN) is closed. A data logger that reconnects leaves its old,
+    half-open socket behind and the new one wins; whoever holds one device's password cannot
+    fill the total cap with it."""
 
     def __init__(self, limits: ConnectionLimits) -> None:
         self.limits = limits
         self._waiting: OrderedDict[C, str] = OrderedDict()  # unauthenticated, oldest first
         self._trusted: dict[C, str] = {}
         self._per_address: Counter[str] = Counter()
+        # MN -> its authenticated connections, oldest first; connection -> its MNs
+        self._per_device: dict[str, OrderedDict[C, None]] = {}
+        self._devices_of: dict[C, set[str]] = {}
 
     @property
     def total(self) -> int:
@@ -95,16 +108,33 @@ class ConnectionBook(Generic[C]):
         self._per_address[address] += 1
         return Admission.ADMITTED, evicted
 
-    def authenticated(self, conn: C) -> None:
-        """``conn`` sent a frame of a registered device with its password."""
+    def authenticated(self, conn: C, mn: str = "") -> C | None:
+        """``conn`` sent a frame of the registered device ``mn`` with its password; return
+        the connection to close for it (the oldest of ``mn`` beyond ``per_device``), which
+        is no longer counted. A connection may carry several MNs (a gateway)."""
         address = self._waiting.pop(conn, None)
-        if address is None:
-            return
-        self._forget(address)
-        self._trusted[conn] = address
+        if address is not None:
+            self._forget(address)
+            self._trusted[conn] = address
+        if not mn or conn not in self._trusted:
+            return None
+        held = self._per_device.setdefault(mn, OrderedDict())
+        if conn in held:
+            return None
+        held[conn] = None
+        self._devices_of.setdefault(conn, set()).add(mn)
+        if len(held) <= self.limits.per_device:
+            return None
+        oldest = next(iter(held))
+        self.release(oldest)
+        return oldest
 
     def is_authenticated(self, conn: C) -> bool:
         return conn in self._trusted
+
+    def connections_of(self, mn: str) -> int:
+        """How many open connections have authenticated as ``mn``."""
+        return len(self._per_device.get(mn, ()))
 
     def release(self, conn: C) -> None:
         """``conn`` is closed (idempotent)."""
@@ -112,6 +142,12 @@ class ConnectionBook(Generic[C]):
         if address is not None:
             self._forget(address)
         self._trusted.pop(conn, None)
+        for mn in self._devices_of.pop(conn, ()):
+            held = self._per_device.get(mn)
+            if held is not None:
+                held.pop(conn, None)
+                if not held:
+                    del self._per_device[mn]
 
     def _forget(self, address: str) -> None:
         self._per_address[address] -= 1
@@ -193,12 +229,21 @@ class UnregisteredTally:
         return True
 
 
+def _formatted(record: logging.LogRecord) -> str:
+    """The record's message with its arguments filled in (its template if they do not fit)."""
+    try:
+        return record.getMessage()
+    except (TypeError, ValueError):
+        return str(record.msg)
+
+
 class RateLimitFilter(logging.Filter):
     """A token bucket per kind of log line (logger, level and message template): at most
     ``lines`` lines per ``interval`` seconds of one kind pass; the rest are dropped and
     counted, and the next line of that kind to pass says how many were dropped
     ("suppressed K similar lines"). :meth:`flush` reports the counts of kinds that have
-    gone quiet. Kinds are forgotten beyond ``kinds`` (the oldest first)."""
+    gone quiet, with the last dropped line as it would have read (its template filled in).
+    Kinds are forgotten beyond ``kinds`` (the oldest first)."""
 
     def __init__(
         self,
@@ -217,6 +262,8 @@ class RateLimitFilter(logging.Filter):
         self.clock = clock
         # kind -> [tokens, last refill, suppressed since the last line that passed]
         self._buckets: OrderedDict[tuple[str, int, str], list[float]] = OrderedDict()
+        # kind -> the last line of that kind dropped, formatted
+        self._last_dropped: dict[tuple[str, int, str], str] = {}
 
     @staticmethod
     def _kind(record: logging.LogRecord) -> tuple[str, int, str]:
@@ -236,18 +283,21 @@ class RateLimitFilter(logging.Filter):
             bucket = [float(self.lines), now, 0.0]
             self._buckets[kind] = bucket
             while len(self._buckets) > self.kinds:
-                self._buckets.popitem(last=False)
+                forgotten, _ = self._buckets.popitem(last=False)
+                self._last_dropped.pop(forgotten, None)
         else:
             self._buckets.move_to_end(kind)
             self._refill(bucket, now)
         if bucket[0] < 1:
             bucket[2] += 1
+            self._last_dropped[kind] = _formatted(record)
             return False
         bucket[0] -= 1
         if bucket[2]:
-            record.msg = f"{record.getMessage()} (suppressed {int(bucket[2])} similar lines)"
+            record.msg = f"{_formatted(record)} (suppressed {int(bucket[2])} similar lines)"
             record.args = None
             bucket[2] = 0
+            self._last_dropped.pop(kind, None)
         return True
 
     def flush(self, logger: logging.Logger, *, final: bool = False) -> int:
@@ -256,19 +306,20 @@ class RateLimitFilter(logging.Filter):
         process is stopping); return how many lines that was."""
         now = self.clock()
         written = 0
-        for (name, level, message), bucket in list(self._buckets.items()):
+        for kind, bucket in list(self._buckets.items()):
             if not bucket[2]:
                 continue
             self._refill(bucket, now)
             if bucket[0] < 1 and not final:
                 continue
             count, bucket[2] = int(bucket[2]), 0
+            name, level, template = kind
             logger.log(
                 level,
-                "suppressed %d similar lines of %s: %s",
+                "suppressed %d similar lines of %s, the last: %s",
                 count,
                 name,
-                message,
+                self._last_dropped.pop(kind, template),
                 extra={"rate_limit_summary": True},
             )
             written += 1

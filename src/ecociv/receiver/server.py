@@ -18,11 +18,11 @@ what an attacker sends is never stored in proportion. Resends of an already logg
 are answered again (the first answer may have been lost) and counted as duplicates, not logged
 twice.
 
-Connections are capped per address and in all, an idle connection is closed, the descriptor
-limit is raised at start and log lines are rate-limited (:mod:`ecociv.receiver.limits`,
-``docs/operations.md`` "Receiver limits"). When accept() itself fails (EMFILE), asyncio's
-server logs it and pauses accepting for a second instead of spinning; the log filter keeps
-those lines to a few per minute.
+Connections are capped per address, per device (MN) and in all, an idle connection is
+closed, the descriptor limit is raised at start and log lines are rate-limited
+(:mod:`ecociv.receiver.limits`, ``docs/operations.md`` "Receiver limits"). When accept()
+itself fails (EMFILE), asyncio's server logs it and pauses accepting for a second instead of
+spinning; the log filter keeps those lines to a few per minute.
 
 The server knows no database: a :class:`Backend` authenticates devices and processes logged
 records; :mod:`ecociv.receiver` wires the real one.
@@ -99,7 +99,8 @@ class Backend(Protocol):
 class ReceiverStats:
     """Frame counts per registered MN (unregistered MNs together under ``*``), stream-level
     junk, connections admitted and connections closed by a limit (``refused_address``,
-    ``refused_total``, ``evicted``, ``idle``)."""
+    ``refused_total``, ``evicted``, ``replaced``: the oldest of a device's connections beyond
+    its cap, ``idle``)."""
 
     per_device: dict[str, Counter[str]] = field(default_factory=dict)
     junk: Counter[str] = field(default_factory=Counter)
@@ -203,6 +204,7 @@ class Receiver:
                 per_address=self.limits.per_address,
                 unauthenticated=min(self.limits.unauthenticated, total - 1),
                 total=total,
+                per_device=self.limits.per_device,
             )
             self._book = ConnectionBook(self.limits)
         for name in LIMITED_LOGGERS:
@@ -264,6 +266,17 @@ class Receiver:
         self.stats.connections += 1
         return True
 
+    def _authenticated(self, writer: asyncio.StreamWriter, mn: str) -> None:
+        replaced = self._book.authenticated(writer, mn)
+        if replaced is not None:
+            self.stats.closed["replaced"] += 1
+            log.warning(
+                "oldest connection of %s closed: more than %d connections authenticated as it",
+                mn,
+                self.limits.per_device,
+            )
+            replaced.close()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self._stopping:
             writer.close()
@@ -290,9 +303,9 @@ class Receiver:
                     if isinstance(event, hj212.Junk):
                         self.stats.junk[str(event.reason)] += 1
                         continue
-                    reply, authenticated = await self._accept(event)
-                    if authenticated and not self._book.is_authenticated(writer):
-                        self._book.authenticated(writer)
+                    reply, device = await self._accept(event)
+                    if device:
+                        self._authenticated(writer, device)
                     if reply:
                         replies.append(reply)
                 if replies:
@@ -366,38 +379,39 @@ class Receiver:
         """Handle one frame; return the reply to send (None: nothing)."""
         return (await self._accept(frame))[0]
 
-    async def _accept(self, frame: hj212.Frame) -> tuple[bytes | None, bool]:
-        """The reply to send (None: nothing), and whether the frame authenticated."""
+    async def _accept(self, frame: hj212.Frame) -> tuple[bytes | None, str]:
+        """The reply to send (None: nothing), and the MN the frame authenticated as ("" when
+        it did not)."""
         now = self.clock.now()
         try:
             packet = hj212.parse_packet(frame, crc_policy=hj212.CrcPolicy.TOLERANT)
         except hj212.ProtocolError as exc:
             reason = "bad_crc" if exc.reason.startswith("crc") else "bad_format"
             await self._reject(exc.mn or "", reason, frame)
-            return None, False
+            return None, ""
         mn = packet.mn or ""
         identity = await self._identify(mn, packet.pw or "") if mn else None
         if identity is None or not identity.active:
             await self._reject(mn, "refused_auth", frame)
-            return None, False
+            return None, ""
         if identity.crc_policy == hj212.CrcPolicy.STRICT.value:
             try:
                 packet = hj212.parse_packet(frame, crc_policy=hj212.CrcPolicy.STRICT)
             except hj212.ProtocolError as exc:
                 reason = "bad_crc" if exc.reason.startswith("crc") else "bad_format"
                 await self._reject(mn, reason, frame)
-                return None, True
+                return None, mn
         elif packet.quirks or packet.crc.status != hj212.CrcStatus.OK:
             self._note(mn, "flagged")
         self._last_seen[mn] = now
         key = (mn, packet.cn or "", packet.qn or "")
         if packet.qn and key in self._seen:
             self._note(mn, "duplicate")
-            return hj212.build_reply(packet, now), True
+            return hj212.build_reply(packet, now), mn
         if packet.cn in DATA_COMMANDS and packet.measurements:
             if packet.data_time is None:
                 await self._reject(mn, "bad_format", frame)
-                return None, True
+                return None, mn
             record = {
                 "kind": "data",
                 "mn": mn,
@@ -417,7 +431,7 @@ class Receiver:
             self._seen[key] = None
             if len(self._seen) > DUPLICATE_MEMORY:
                 self._seen.popitem(last=False)
-        return hj212.build_reply(packet, now), True
+        return hj212.build_reply(packet, now), mn
 
     # ---- group commit -------------------------------------------------------------------
 

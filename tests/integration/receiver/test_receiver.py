@@ -196,6 +196,65 @@ def test_killing_the_receiver_loses_no_acknowledged_reading(
     assert store.count() == sum(values_per_frame(d) * 4 for d in devices)
 
 
+def test_a_second_receiver_on_the_same_frame_log_refuses_to_start(
+    setup: tuple[Database, ReadingsStore, Path], tmp_path: Path
+) -> None:
+    """`ecociv receiver` on another port but the same <VAR_DIR>/frames exits non-zero, naming
+    the running receiver's PID, and leaves it serving; once the first stops, the log is free."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    db, _store, _folder = setup
+    var = tmp_path / "var"
+    env = {
+        **os.environ,
+        "ECOCIV_DATABASE_URL": db.url,
+        "ECOCIV_VAR_DIR": str(var),
+        "ECOCIV_RECEIVER_HOST": "127.0.0.1",
+    }
+    first_port, second_port = _free_port(), _free_port()
+    command = [sys.executable, "-m", "ecociv", "receiver"]
+    first = subprocess.Popen(
+        [*command, "--port", str(first_port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", first_port), timeout=1).close()
+                break
+            except OSError:
+                assert first.poll() is None, "the first receiver exited"
+                assert time.monotonic() < deadline, "the first receiver did not start"
+                time.sleep(0.2)
+        second = subprocess.run(
+            [*command, "--port", str(second_port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode != 0
+        assert f"held by process {first.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+        with pytest.raises(OSError):  # it never listened
+            socket.create_connection(("127.0.0.1", second_port), timeout=1).close()
+        result = run_async(lambda: play("127.0.0.1", first_port, demo_devices()[:1],
+                                        start=START, hours=1, seed=2))  # fmt: skip
+        assert result.answered == 1  # the first one still serves
+    finally:
+        first.send_signal(signal.SIGTERM)  # a clean stop releases the lock
+        first.wait(60)
+    FrameLog(var / "frames").close()  # free again
+
+
 def test_refused_frames_are_kept_per_device_with_their_reason_and_bytes(
     setup: tuple[Database, ReadingsStore, Path],
 ) -> None:

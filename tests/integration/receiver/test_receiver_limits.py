@@ -187,6 +187,42 @@ def test_over_the_total_cap_a_new_connection_is_closed_and_connected_devices_kee
     assert b"CN=9014" in again
 
 
+def test_many_connections_of_one_device_cannot_keep_another_registered_device_out(
+    setup: Setup,
+) -> None:
+    """40 connections authenticated as one demo MN (the total cap) leave that MN only its
+    per-device cap open, the newest winning; another registered device still gets its 9014."""
+    hog, other = demo_devices()[0], demo_devices()[1]
+
+    async def scenario() -> tuple[list[bytes], list[bool], bytes, bytes, Receiver, int, int]:
+        limits = ConnectionLimits(per_address=20, unauthenticated=20, total=40, per_device=2)
+        receiver = _receiver(setup, limits)
+        await receiver.start("127.0.0.1", 0)
+        connections, replies = [], []
+        for n in range(40):
+            reader, writer = await connect(receiver.port)
+            replies.append(await answer(reader, writer, frame_of(hog, n)))
+            connections.append((reader, writer))
+        closed = [await closed_by_server(r) for r, _w in connections[:-2]]
+        held = receiver.open_connections
+        reader, writer = await connect(receiver.port)
+        other_reply = await answer(reader, writer, frame_of(other, 1))
+        newest_reader, newest_writer = connections[-1]
+        newest_reply = await answer(newest_reader, newest_writer, frame_of(hog, 40))
+        after = receiver.open_connections
+        await close(writer, *(w for _r, w in connections))
+        await receiver.stop()
+        return replies, closed, other_reply, newest_reply, receiver, held, after
+
+    replies, closed, other_reply, newest_reply, receiver, held, after = run_async(scenario)
+    assert all(b"CN=9014" in r for r in replies)  # each was answered before it was replaced
+    assert all(closed)  # the 38 oldest of that MN were closed
+    assert receiver.stats.closed["replaced"] == 38
+    assert held == 2  # the per-device cap, far below the total cap of 40
+    assert b"CN=9014" in other_reply and b"CN=9014" in newest_reply
+    assert after == 3 and receiver.stats.closed["refused_total"] == 0
+
+
 def _rows(db: Database) -> tuple[int, int, int]:
     """Unregistered activity rows, unregistered refused frames, their refused_auth total."""
     with db.reading() as session:
@@ -262,6 +298,53 @@ def test_a_flood_of_invented_mns_stays_within_its_storage_budget(setup: Setup) -
     assert others is not None and others.frames_refused_auth > 0
 
 
+def test_frames_of_an_unknown_mn_with_a_nul_are_counted_and_sampled_escaped(
+    setup: Setup,
+) -> None:
+    """A NUL in an unknown MN and in the frame (PostgreSQL cannot store one in text) is
+    counted and sampled like any other refused frame, stored as ``\\x00``, and the
+    processing round holding it succeeds with the registered device's reading in it. (The
+    parser refuses such an MN as malformed and names it by what precedes the NUL.)"""
+    db, store, _folder = setup
+    device = demo_devices()[4]
+    stranger = SimDevice("NUL\x00MN\x7f01", "123456", device.kind)
+    frames = [frame_of(stranger, n) for n in range(3)]
+
+    async def scenario() -> tuple[bytes, Receiver, int]:
+        receiver = _receiver(
+            setup,
+            ConnectionLimits(per_address=10, unauthenticated=10, total=20),
+            unregistered=UnregisteredBudget(mns=10, samples_per_mn=2, samples=10),
+            process_interval=3600.0,
+        )
+        await receiver.start("127.0.0.1", 0)
+        _r, flood = await connect(receiver.port)
+        flood.write(b"".join(frames))
+        reader, writer = await connect(receiver.port)
+        reply = await answer(reader, writer, frame_of(device, 1))
+        async with asyncio.timeout(PATIENCE):
+            while receiver.stats.total("bad_format") < len(frames):
+                await asyncio.sleep(0.05)
+        processed = await receiver.process_once()  # raises if the round fails
+        await close(writer, flood)
+        await receiver.stop()
+        return reply, receiver, processed
+
+    reply, receiver, processed = run_async(scenario)
+    assert b"CN=9014" in reply
+    assert processed == 3  # the registered device's frame and two samples
+    stored_mn = "NUL"
+    with db.reading() as session:
+        activity = session.get(DeviceActivityRow, stored_mn)
+        raws = session.scalars(
+            select(RefusedFrameRow.raw).where(RefusedFrameRow.mn == stored_mn)
+        ).all()
+    assert activity is not None and activity.frames_bad_format == 3  # every one counted
+    assert len(raws) == 2  # sampled: two per MN
+    assert all("MN=NUL\\x00MN\\x7f01;" in r and "\x00" not in r for r in raws)
+    assert store.count() > 0
+
+
 def test_the_receiver_log_limit_suppresses_repeated_refusals(
     setup: Setup, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -289,5 +372,10 @@ def test_the_receiver_log_limit_suppresses_repeated_refusals(
     assert receiver.stats.closed["refused_address"] == 10
     lines = [r.getMessage() for r in caplog.records if r.name == "ecociv.receiver"]
     assert len([m for m in lines if "closed at once" in m and "suppressed" not in m]) == 2
-    assert any(m.startswith("suppressed 8 similar lines") for m in lines)
+    summary = [m for m in lines if m.startswith("suppressed 8 similar lines")]
+    assert summary == [
+        "suppressed 8 similar lines of ecociv.receiver, the last: "
+        "connection from 127.0.0.4 closed at once: refused_address"
+    ]
+    assert not any("%s" in m for m in lines)
     assert not logging.getLogger("ecociv.receiver").filters  # removed when it stopped

@@ -66,12 +66,68 @@ def test_the_total_cap_refuses_only_when_every_connection_has_authenticated() ->
     assert book.admit("late", "z") == (Admission.ADMITTED, None)
 
 
+def test_the_per_device_cap_closes_the_oldest_connection_of_an_mn_beyond_it() -> None:
+    """Rule: at most ``per_device`` connections authenticated as one MN; one more closes the
+    oldest of that MN (docs/operations.md, "Receiver limits")."""
+    book: ConnectionBook[str] = ConnectionBook(
+        ConnectionLimits(per_address=100, unauthenticated=10, total=20, per_device=3)
+    )
+    for name in ("c1", "c2", "c3", "c4", "c5", "other"):
+        book.admit(name, "10.0.0.1")
+    assert book.authenticated("c1", "MN-A") is None
+    assert book.authenticated("c2", "MN-A") is None  # just below the cap
+    assert book.authenticated("c3", "MN-A") is None  # at the cap
+    assert book.authenticated("c3", "MN-A") is None  # the same connection again: no change
+    assert book.connections_of("MN-A") == 3
+    assert book.authenticated("other", "MN-B") is None  # another MN has its own count
+    assert book.authenticated("c4", "MN-A") == "c1"  # above: the oldest of MN-A goes
+    assert book.authenticated("c5", "MN-A") == "c2"
+    assert book.connections_of("MN-A") == 3 and book.connections_of("MN-B") == 1
+    assert not book.is_authenticated("c1") and book.total == 4  # c3, c4, c5, other
+    book.release("c3")
+    assert book.connections_of("MN-A") == 2
+    book.admit("c6", "10.0.0.1")
+    assert book.authenticated("c6", "MN-A") is None  # room again after a release
+
+
+def test_one_devices_connections_cannot_fill_the_total_cap() -> None:
+    """Whoever holds one MN's password keeps at most ``per_device`` connections, so another
+    registered device still finds room under the total cap."""
+    book: ConnectionBook[int] = ConnectionBook(
+        ConnectionLimits(per_address=20, unauthenticated=20, total=40, per_device=2)
+    )
+    closed = []
+    for conn in range(40):
+        assert book.admit(conn, "10.0.0.9")[0] is Admission.ADMITTED
+        replaced = book.authenticated(conn, "DEMO-MN")
+        if replaced is not None:
+            closed.append(replaced)
+    assert closed == list(range(38)) and book.total == 2
+    assert book.admit(99, "10.0.0.7") == (Admission.ADMITTED, None)
+    assert book.authenticated(99, "OTHER-MN") is None and book.is_authenticated(99)
+
+
+def test_a_gateway_connection_counts_for_each_mn_it_carries() -> None:
+    book: ConnectionBook[str] = ConnectionBook(
+        ConnectionLimits(per_address=10, unauthenticated=5, total=10, per_device=1)
+    )
+    book.admit("gateway", "10.0.0.1")
+    book.admit("direct", "10.0.0.2")
+    assert book.authenticated("gateway", "MN-A") is None
+    assert book.authenticated("gateway", "MN-B") is None
+    assert book.authenticated("direct", "MN-B") == "gateway"  # the newer connection of MN-B wins
+    assert book.connections_of("MN-A") == 0 and book.connections_of("MN-B") == 1
+
+
 def test_limits_keep_room_for_authenticated_connections() -> None:
     with pytest.raises(ValueError, match="below the total"):
         ConnectionLimits(unauthenticated=10, total=10)
     ConnectionLimits(unauthenticated=9, total=10)
     with pytest.raises(ValueError):
         ConnectionLimits(idle_seconds=0)
+    with pytest.raises(ValueError):
+        ConnectionLimits(per_device=0)
+    assert ConnectionLimits().per_device == 2
 
 
 def test_the_total_cap_and_the_accept_backlog_stay_below_the_descriptor_limit() -> None:
@@ -132,8 +188,30 @@ def test_the_log_limit_reports_suppressed_lines_of_a_kind_gone_quiet(
         assert limiter.flush(logger) == 0
         assert limiter.flush(logger, final=True) == 1  # stopping: reported anyway
     assert [r.getMessage() for r in caplog.records] == [
-        "suppressed 4 similar lines of ecociv.receiver: too many open files %s",
-        "suppressed 1 similar lines of ecociv.receiver: too many open files %s",
+        "suppressed 4 similar lines of ecociv.receiver, the last: too many open files 4",
+        "suppressed 1 similar lines of ecociv.receiver, the last: too many open files 6",
+    ]
+
+
+def test_the_suppressed_summary_reads_as_a_log_line_not_as_its_format_string(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The summary of a kind gone quiet shows the last dropped line with its values filled in
+    (the refusal of a connection, here), never the raw ``%s`` template."""
+    limiter = RateLimitFilter(1, 60.0, clock=lambda: 0.0)
+    template = "connection from %s closed at once: %s"
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        limiter.filter(_record(template, address, "refused_address"))
+    broken = _record("%s and %s", "only one")  # arguments that do not fit: the template
+    limiter.filter(broken)
+    limiter.filter(broken)
+    logger = logging.getLogger("ecociv.receiver.test")
+    with caplog.at_level(logging.WARNING, logger="ecociv.receiver.test"):
+        assert limiter.flush(logger, final=True) == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "suppressed 2 similar lines of ecociv.receiver, the last: "
+        "connection from 10.0.0.3 closed at once: refused_address",
+        "suppressed 1 similar lines of ecociv.receiver, the last: %s and %s",
     ]
 
 

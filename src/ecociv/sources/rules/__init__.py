@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from ecociv.kernel import ValidationError
 from ecociv.kernel.alerts import ALERT_TRANSITIONS, next_alert_state
+from ecociv.kernel.inputs import CONTROL_CHARACTERS
 from ecociv.sources.model import (
     BASIS_ALIASES,
     CRC_ALIASES,
@@ -90,6 +91,19 @@ def parameter_name(code: str, suffix: str, cn: str) -> str | None:
     if series is None:
         return None
     return f"{code}-{suffix}{series}"
+
+
+def visible_text(text: str) -> str:
+    """``text`` with each C0 control character but tab, line feed and carriage return, and
+    DEL, written as ``\\xNN``: how a refused frame or an MN is stored. PostgreSQL cannot
+    hold a NUL in text, and the spreadsheets made from stored text cannot hold the others
+    (``docs/inputs.md``); a backslash is kept as it is.
+
+    Examples:
+        >>> visible_text("MN=A\\x00B;CP=&&\\x7f&&\\r\\n")
+        'MN=A\\\\x00B;CP=&&\\\\x7f&&\\r\\n'
+    """
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 # ---- registry rows ---------------------------------------------------------------------

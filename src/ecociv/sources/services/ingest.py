@@ -34,7 +34,7 @@ from ecociv.sources.model import (
     StoreOutcome,
     UnregisteredRetention,
 )
-from ecociv.sources.rules import hash_password, parameter_name
+from ecociv.sources.rules import MN_PATTERN, hash_password, parameter_name, visible_text
 from ecociv.sources.services.registry import (
     DEVICE_CACHE,
     DEVICE_CACHE_SECONDS,
@@ -55,6 +55,8 @@ MAX_PAGE_SIZE = 500
 
 
 def _lookup(db: Database, mn: str) -> tuple[DeviceAuth | None, str]:
+    if not MN_PATTERN.match(mn):  # no registered MN looks like this (a NUL, say): no query
+        return None, _DUMMY_HASH
     key = (db.url, mn)
     cached = DEVICE_CACHE.get(key)
     if cached is not None and time.monotonic() - cached[0] < DEVICE_CACHE_SECONDS:
@@ -199,7 +201,8 @@ def record_activity(
 
     Unregistered MNs keep counters only for the ``retention.mns`` most recently seen; the
     counters of older ones are added into the :data:`UNREGISTERED_OTHERS` row and their own
-    rows removed, so a flood of invented MNs adds a bounded number of rows."""
+    rows removed, so a flood of invented MNs adds a bounded number of rows. An MN is stored
+    with its control characters escaped (:func:`~ecociv.sources.rules.visible_text`)."""
     if not counts:
         return
     retention = retention or UnregisteredRetention()
@@ -209,7 +212,7 @@ def record_activity(
     with db.transaction() as session:
         for mn in sorted(counts):
             if any(counts[mn].values()):
-                _add_activity(session, mn[:40], counts[mn], last_seen.get(mn) or now)
+                _add_activity(session, _stored_mn(mn), counts[mn], last_seen.get(mn) or now)
         _fold_unregistered(session, retention.mns)
 
 
@@ -262,6 +265,11 @@ def _fold_unregistered(session: Session, kept: int) -> None:
     session.execute(delete(DeviceActivityRow).where(DeviceActivityRow.mn.in_([r.mn for r in old])))
 
 
+def _stored_mn(mn: str) -> str:
+    """An MN as the receiver's tables hold it: control characters escaped, 40 characters."""
+    return visible_text(mn)[:40]
+
+
 #: Refused frames kept per MN (the oldest go first); counters keep the totals.
 REFUSED_KEPT_PER_MN = 500
 #: Characters of a refused frame kept (a valid HJ 212 packet is at most 1,037 bytes).
@@ -278,7 +286,11 @@ def record_refused_frames(
     :func:`record_activity`); a frame logged again after a crash is stored once. A
     registered MN keeps its latest :data:`REFUSED_KEPT_PER_MN`; unregistered MNs keep at
     most ``retention.frames_per_mn`` each and ``retention.frames`` together (the newest;
-    the rest of a batch is not even written). Returns how many were new."""
+    the rest of a batch is not even written). Returns how many were new.
+
+    A frame's text and MN are stored with their control characters escaped
+    (:func:`~ecociv.sources.rules.visible_text`; PostgreSQL cannot hold a NUL), and the
+    SHA-256 is over the stored text."""
     if not frames:
         return 0
     retention = retention or UnregisteredRetention()
@@ -287,26 +299,26 @@ def record_refused_frames(
             raise ValidationError("时间须带时区 (naive time)", field="received_at")
     added = 0
     with db.transaction() as session:
-        mns = {f.mn[:40] for f in frames}
+        mns = {_stored_mn(f.mn) for f in frames}
         registered = set(session.scalars(select(DeviceRow.mn).where(DeviceRow.mn.in_(mns))))
-        kept: list[RefusedFrame] = []
+        kept: list[tuple[str, RefusedFrame]] = []
         per_mn: dict[str, int] = {}
         strangers = 0
         for frame in sorted(frames, key=lambda f: f.received_at, reverse=True):
-            mn = frame.mn[:40]
+            mn = _stored_mn(frame.mn)
             if mn not in registered:
                 if strangers >= retention.frames or per_mn.get(mn, 0) >= retention.frames_per_mn:
                     continue
                 strangers += 1
                 per_mn[mn] = per_mn.get(mn, 0) + 1
-            kept.append(frame)
+            kept.append((mn, frame))
         insert = _insert_for(session)
-        for frame in kept:
-            raw = frame.raw[:REFUSED_RAW_CHARS]
+        for mn, frame in kept:
+            raw = visible_text(frame.raw[:REFUSED_RAW_CHARS])[:REFUSED_RAW_CHARS]
             result = session.execute(
                 insert(RefusedFrameRow)
                 .values(
-                    mn=frame.mn[:40],
+                    mn=mn,
                     reason=frame.reason[:20],
                     received_at=frame.received_at,
                     raw=raw,
@@ -316,7 +328,7 @@ def record_refused_frames(
                 .returning(RefusedFrameRow.id)
             )
             added += result.first() is not None  # a row back: it was new
-        for mn in sorted({f.mn[:40] for f in kept} & registered):
+        for mn in sorted({m for m, _f in kept} & registered):
             _keep_newest(session, REFUSED_KEPT_PER_MN, RefusedFrameRow.mn == mn)
         if strangers:
             unregistered = RefusedFrameRow.mn.not_in(select(DeviceRow.mn))
