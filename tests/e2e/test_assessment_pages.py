@@ -420,6 +420,32 @@ def test_scheme_api_refuses_a_bad_kind_naming_the_item(client: TestClient) -> No
     assert live_totals(client)[KECHENG][1] == 101.0  # 100 + bonus 2 capped at 1
 
 
+@pytest.mark.parametrize(("where", "text"), [("name", "县级考核\b方案"), ("item", "得分\u0001项")])
+def test_a_control_character_in_a_scheme_is_refused_and_the_downloads_still_answer(
+    client: TestClient, where: str, text: str
+) -> None:
+    """A control character cannot be written into .docx or .xlsx: it is refused at the door
+    (issue 11, item 14), so the report and the score workbook keep answering."""
+    token = sign_in(client, "cityoffice")
+    scheme = next(s for s in client.get("/api/v1/scoring/schemes").json() if s["code"] == SCHEME)
+    body = {
+        k: scheme[k]
+        for k in ("name", "year", "subject_kind", "items", "grade_cutoffs", "bonus_cap")
+    }
+    if where == "name":
+        body["name"] = text
+        field = "name"
+    else:
+        body["items"][0]["name"] = text
+        field = "items.0.name"
+    response = client.put(
+        f"/api/v1/scoring/schemes/{SCHEME}", json=body, headers={"X-CSRF-Token": token}
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == field
+    for url in (f"/scoring/{SCHEME}/scores.xlsx?include_pending=1", "/assessment/2023/report.docx"):
+        assert client.get(url).status_code == 200, url
+
+
 def test_word_and_excel_downloads(client: TestClient) -> None:
     sign_in(client, "inspector")
     for url, suffix in (
