@@ -14,10 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
-from ecociv import __version__, audit, indicators, orgs, sources
+from ecociv import __version__, audit, indicators, orgs, sources, users
 from ecociv import demo as demo_data
 from ecociv.adapters import backup as backups
 from ecociv.adapters import migrate
@@ -341,15 +339,8 @@ def _key_in_use(database_url: str, name: str, key: str) -> bool:
     try:
         if name == "audit_key":
             return audit.key_signs_entries(db, key)
-        statement = (
-            "SELECT 1 FROM user_session WHERE revoked_at IS NULL LIMIT 1"
-            if name == "secret_key"
-            else "SELECT 1 FROM audit_log LIMIT 1"
-        )
-        try:
-            with db.reading() as session:
-                return session.execute(text(statement)).first() is not None
-        except DBAPIError:
-            return False
+        if name == "secret_key":
+            return users.has_open_sessions(db)
+        return audit.has_entries(db)
     finally:
         db.dispose()

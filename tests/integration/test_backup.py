@@ -534,10 +534,10 @@ def test_a_key_is_in_use_when_entries_are_signed_with_it_or_sessions_are_open(
         session.execute(
             text(
                 "INSERT INTO user_session (session_hash, user_id, created_at, last_seen_at, "
-                "expires_at, client_address, user_agent) SELECT 'h', id, :t, :t, :t, '', '' "
+                "expires_at, client_address, user_agent) SELECT 'h', id, :t, :t, :until, '', '' "
                 "FROM user_account LIMIT 1"
             ),
-            {"t": T0},
+            {"t": T0, "until": datetime.now(UTC) + timedelta(hours=8)},  # still open
         )
     assert _key_in_use(db.url, "secret_key", TEST_SECRET)
     missing = f"sqlite:///{tmp_path / 'none' / 'ecociv.db'}"

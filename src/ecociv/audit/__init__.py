@@ -5,6 +5,7 @@ from ecociv.audit.model import AuditEntry, BreakKind, ChainBreak, Checkpoint
 from ecociv.audit.services import (
     AuditFilter,
     AuditKeyMissing,
+    has_entries,
     key_signs_entries,
     list_entries,
     record,
@@ -19,6 +20,7 @@ __all__ = [
     "BreakKind",
     "ChainBreak",
     "Checkpoint",
+    "has_entries",
     "key_signs_entries",
     "list_entries",
     "record",

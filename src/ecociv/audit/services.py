@@ -328,6 +328,16 @@ def key_signs_entries(db: Database, key: str) -> bool:
     return found is not None
 
 
+def has_entries(db: Database) -> bool:
+    """Whether the log holds any entry. False when the database has no audit log yet."""
+    try:
+        with db.reading() as session:
+            found = session.scalar(select(AuditRow.seq).limit(1))
+    except DBAPIError:
+        return False
+    return found is not None
+
+
 def _post_json(url: str, payload: dict[str, Any], timeout_s: float) -> str | None:
     """POST JSON; the error as text, or None when it was accepted."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ecociv import audit, orgs
@@ -884,3 +885,20 @@ def account_for_token(db: Database, secret: str, clock: Clock | None = None) -> 
             if row is not None:
                 row.last_used_at = now
     return account
+
+
+def has_open_sessions(db: Database, clock: Clock | None = None) -> bool:
+    """Whether any session is still open (not revoked, not expired): what a restore must not
+    cut off by replacing the key that signs session cookies (docs/operations.md, section 6).
+    False when the database has no session table yet."""
+    now = (clock or SystemClock()).now()
+    try:
+        with db.reading() as session:
+            found = session.scalar(
+                select(UserSessionRow.id)
+                .where(UserSessionRow.revoked_at.is_(None), UserSessionRow.expires_at > now)
+                .limit(1)
+            )
+    except DBAPIError:
+        return False
+    return found is not None
