@@ -186,7 +186,9 @@ def parse(
     ] = False,
     policy: Annotated[
         CrcPolicy,
-        typer.Option("--policy", help="CRC 接受策略 (CRC acceptance policy, notes §2.5)"),
+        typer.Option(
+            "--policy", help="CRC 接受策略 (CRC acceptance policy, docs/modules/hj212.md §2.5)"
+        ),
     ] = CrcPolicy.STRICT,
 ) -> None:
     """解析 HJ 212 报文，逐包输出 JSON (parse HJ 212 packets; one JSON object per line)."""

@@ -3,8 +3,8 @@
 The receiver answers a device (HJ 212 9014) only after the frame is in this log on disk, and a
 separate step moves logged frames into the readings store. If the process dies between the two,
 the next start replays the log from the last checkpoint; loading is idempotent on (site,
-parameter, time), so a replayed frame adds nothing twice (HJ 212 notes §4.3: log, answer, then
-process).
+parameter, time), so a replayed frame adds nothing twice (docs/modules/hj212.md §4.3: log, answer,
+then process).
 
 Layout under ``folder``: segment files ``frames-<n>.jsonl`` (one JSON object per line, each
 with a monotonically increasing ``seq``) and ``checkpoint.json`` holding the last ``seq``

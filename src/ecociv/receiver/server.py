@@ -1,19 +1,19 @@
 """The HJ 212 receiver: an asyncio TCP server for online monitoring devices.
 
-Per frame, in this order (HJ 212 notes §4.3): frame the byte stream (:class:`hj212.Framer`:
+Per frame, in this order (docs/modules/hj212.md §4.3): frame the byte stream (:class:`hj212.Framer`:
 concatenated, split and junk-prefixed frames), parse it, identify the device by MN and password,
-check its CRC by the device's policy (strict or tolerant, notes §2.5), **append it durably to the
-frame log** (one ``fsync`` per group of frames arriving within ``commit_window``), and only then
-answer 9014/9013 when the frame's Flag asks for it. A separate task moves logged frames into the
-readings store and evaluates warnings, one batch at a time, so each device's frames are handled
-in order by one worker and two simultaneous frames cannot race. After a crash the log is
+check its CRC by the device's policy (strict or tolerant, docs/modules/hj212.md §2.5), **append it
+durably to the frame log** (one ``fsync`` per group of frames arriving within ``commit_window``),
+and only then answer 9014/9013 when the frame's Flag asks for it. A separate task moves logged
+frames into the readings store and evaluates warnings, one batch at a time, so each device's frames
+are handled in order by one worker and two simultaneous frames cannot race. After a crash the log is
 replayed from its checkpoint, and loading is idempotent, so no acknowledged reading is lost and
 none is stored twice.
 
 Refused frames (unknown MN, wrong password, bad CRC under the device's policy, malformed) get
-no answer (notes §6 item 7) and are counted. Those of a registered MN are kept in the log as
-``rejected`` records with their reason; those of unregistered MNs are counted within a fixed
-budget and only sampled into the log (:class:`~ecociv.receiver.limits.UnregisteredBudget`), so
+no answer (docs/modules/hj212.md §6 item 7) and are counted. Those of a registered MN are kept in
+the log as ``rejected`` records with their reason; those of unregistered MNs are counted within a
+fixed budget and only sampled into the log (:class:`~ecociv.receiver.limits.UnregisteredBudget`), so
 what an attacker sends is never stored in proportion. Resends of an already logged (MN, CN, QN)
 are answered again (the first answer may have been lost) and counted as duplicates, not logged
 twice.

@@ -4,7 +4,8 @@ HJ 212-2017 《污染物在线监控（监测）系统数据传输标准》 is t
 data loggers (数采仪) and monitoring stations report to the platform over TCP; HJ/T 212-2005 is
 its predecessor, still spoken by many devices, and HJ 212-2025 replaces it from 2026-01-01. The
 rules implemented here follow the standard's clauses as cited on each function, with the field
-behaviour recorded in the project's HJ 212 notes (``shared/notes/hj212.md``; "notes §x" below).
+behaviour recorded in the project's HJ 212 reference, ``docs/modules/hj212.md``, cited by section
+("docs/modules/hj212.md §x").
 This module does no I/O, reads no clock (``now`` is passed in) and knows no database: a receiver
 feeds bytes to a :class:`Framer`, hands each :class:`Frame` to :func:`parse_packet` with the
 device's :class:`CrcPolicy`, and sends what :func:`build_reply` returns.
@@ -12,17 +13,18 @@ device's :class:`CrcPolicy`, and sends what :func:`build_reply` returns.
 Layers, bottom up:
 
 * :func:`crc16_hj212` — the check of 附录 A exactly; :func:`check_crc` also recognises the wild
-  variants of notes §2.4 and returns a :class:`CrcVerdict`; :class:`CrcPolicy` is the per-device
-  acceptance policy of notes §2.5.
-* :class:`Framer` — the incremental framing algorithm of notes §1.3 (standard §6.3.1 表 2), with
-  byte offsets in the stream for every frame and every piece of junk. :func:`split_frame` frames
-  one complete packet (a line of a text capture).
+  variants of docs/modules/hj212.md §2.4 and returns a :class:`CrcVerdict`; :class:`CrcPolicy` is
+  the per-device acceptance policy of docs/modules/hj212.md §2.5.
+* :class:`Framer` — the incremental framing algorithm of docs/modules/hj212.md §1.3 (standard
+  §6.3.1 表 2), with byte offsets in the stream for every frame and every piece of junk.
+  :func:`split_frame` frames one complete packet (a line of a text capture).
 * :func:`parse_packet` — header fields (表 3), the Flag bits (§6.3.2), the CP area (§6.3.3,
   表 4), data flags (表 8 and the 2005 table), the edition, the 2005 codes mapped to 2017 codes
   (附录 B "原编码"), and :class:`ProtocolError` naming the byte offset and field of a refusal.
 * :class:`Reassembler` — split packets (PNUM/PNO, 表 3, 表 C.49/C.50).
 * :func:`reply_kind`, :func:`data_ack` (9014), :func:`request_ack` (9013), :func:`request_answer`
-  (9011), :func:`execution_result` (9012), :func:`set_time_request` (1012) — notes §4.
+  (9011), :func:`execution_result` (9012), :func:`set_time_request` (1012) —
+  docs/modules/hj212.md §4.
 * The code table ``data/hj212_codes.csv`` (copied unchanged from the shared standards data;
   provenance in ``data/README.md``): :func:`parameter`, :func:`code_2017`, :func:`normalize_code`.
 
@@ -32,19 +34,20 @@ Decisions where the sources are silent or disagree:
   device (``w21003-Rtd=0.09055002``, ``a01013-Avg=-0.026``), Decimal keeps it exactly (including
   its trailing zeros, ``0.0000``), and limits of the standards are compared as decimals elsewhere
   in ``ecociv.standards``; the original text is kept too (:attr:`Measurement.texts`).
-* Flag version ``000010`` (Flag 8–11) is reported as :attr:`Edition.V2`: the notes (§0, doubts
-  D1, D11) find it used both by the CNEMC surface-water profile and, in one implementation, by
-  HJ 212-2025. Which one a device speaks is a per-MN setting of the receiver, not decided here.
-* Framing (notes §1.3) is extended by two resynchronisation rules the notes leave open: a run of
-  more than two ``#`` is read as junk followed by the last ``##``; and a header ``##`` + 4 digits
-  found inside a frame that failed the length check ends that frame as ``truncated`` (a
-  half-sent frame after a reconnect), so the next, complete frame is not swallowed.
+* Flag version ``000010`` (Flag 8–11) is reported as :attr:`Edition.V2`: docs/modules/hj212.md
+  (§0, doubts D1, D11) finds it used both by the CNEMC surface-water profile and, in one
+  implementation, by HJ 212-2025. Which one a device speaks is a per-MN setting of the receiver,
+  not decided here.
+* Framing (docs/modules/hj212.md §1.3) is extended by two resynchronisation rules that document
+  leaves open: a run of more than two ``#`` is read as junk followed by the last ``##``; and a
+  header ``##`` + 4 digits found inside a frame that failed the length check ends that frame as
+  ``truncated`` (a half-sent frame after a reconnect), so the next, complete frame is not swallowed.
 * Tolerant framing (wrong length, missing CRC, LF-only trailer) is always done by the
   :class:`Framer` and recorded as quirks; :func:`parse_packet` refuses such frames under the
-  ``strict`` policy and accepts them under ``tolerant`` (notes §6 item 3).
-* Besides the variants of notes §2.4, :func:`check_crc` recognises the HJ 212 CRC byte-swapped
-  and computed over the wrong span (``##`` and the length field included, or the length field
-  included). They are accepted only under ``tolerant``, like every variant.
+  ``strict`` policy and accepts them under ``tolerant`` (docs/modules/hj212.md §6 item 3).
+* Besides the variants of docs/modules/hj212.md §2.4, :func:`check_crc` recognises the HJ 212 CRC
+  byte-swapped and computed over the wrong span (``##`` and the length field included, or the length
+  field included). They are accepted only under ``tolerant``, like every variant.
 * A frame whose CRC matches no algorithm is refused under both policies (§2.5: tolerant widens the
   accepted algorithms, it does not accept corruption).
 """
@@ -67,17 +70,18 @@ from ecociv.kernel.errors import ValidationError
 STANDARD: Final = "HJ 212"
 EDITION: Final = "2017"
 
-#: Beijing time, in which QN, DataTime, SystemTime … are written without an offset (notes §6
-#: item 9). China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact.
+#: Beijing time, in which QN, DataTime, SystemTime … are written without an offset
+#: (docs/modules/hj212.md §6 item 9). China has kept UTC+8 without daylight saving since 1991, so a
+#: fixed offset is exact.
 BEIJING: Final = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 HEADER: Final = b"##"
 TRAILER: Final = b"\r\n"
 #: Largest data segment the standard allows (§6.3.1 表 2); longer ones are accepted (``oversize``).
 STANDARD_MAX_DATA: Final = 1024
-#: Largest data segment the 4-digit length field can declare (notes §1.1).
+#: Largest data segment the 4-digit length field can declare (docs/modules/hj212.md §1.1).
 MAX_DATA: Final = 9999
-#: Largest frame: ``##`` + length + 9999 bytes + CRC + CR LF (notes §1.3 step 4).
+#: Largest frame: ``##`` + length + 9999 bytes + CRC + CR LF (docs/modules/hj212.md §1.3 step 4).
 MAX_FRAME_BYTES: Final = 2 + 4 + MAX_DATA + 4 + 2
 
 _HEX: Final = frozenset(b"0123456789abcdefABCDEF")
@@ -97,38 +101,38 @@ _PROCESS_CODE_RE: Final = re.compile(r"[eg][0-9a-b][0-9]{2}[0-9]{2}")
 
 
 class QuirkCode(StrEnum):
-    """Deviations from the standard that are tolerated and recorded (notes §6)."""
+    """Deviations from the standard that are tolerated and recorded (docs/modules/hj212.md §6)."""
 
-    LENGTH_MISMATCH = "length_mismatch"  # notes §1.3 step 4
-    CRC_MISSING = "crc_missing"  # notes §1.3 step 4, §2.4
-    LF_TRAILER = "lf_trailer"  # notes §1.3, LF without CR
-    OVERSIZE = "oversize"  # data segment > 1024 bytes, notes §1.1
-    CRC_LOWERCASE = "crc_lowercase"  # notes §2.4
-    CRC_VARIANT = "crc_variant"  # notes §2.4, accepted under the tolerant policy
-    GB18030_TEXT = "gb18030_text"  # notes §6 item 17
-    HEADER_COMMA = "header_comma"  # notes §3.1, 表 C.22/C.48
+    LENGTH_MISMATCH = "length_mismatch"  # docs/modules/hj212.md §1.3 step 4
+    CRC_MISSING = "crc_missing"  # docs/modules/hj212.md §1.3 step 4, §2.4
+    LF_TRAILER = "lf_trailer"  # docs/modules/hj212.md §1.3, LF without CR
+    OVERSIZE = "oversize"  # data segment > 1024 bytes, docs/modules/hj212.md §1.1
+    CRC_LOWERCASE = "crc_lowercase"  # docs/modules/hj212.md §2.4
+    CRC_VARIANT = "crc_variant"  # docs/modules/hj212.md §2.4, accepted under the tolerant policy
+    GB18030_TEXT = "gb18030_text"  # docs/modules/hj212.md §6 item 17
+    HEADER_COMMA = "header_comma"  # docs/modules/hj212.md §3.1, 表 C.22/C.48
     HEADER_EMPTY_ITEM = "header_empty_item"  # ";,MN" (T11)
     HEADER_KEY_CASE = "header_key_case"  # "FLAG" (T11)
-    HEADER_SPACES = "header_spaces"  # notes §3.1
+    HEADER_SPACES = "header_spaces"  # docs/modules/hj212.md §3.1
     MISSING_SEPARATOR_BEFORE_CP = "missing_separator_before_cp"  # "Flag=5CP=&&" (表 C.19)
     BAD_HEADER_ITEM = "bad_header_item"  # a header item without "="
     UNKNOWN_HEADER_KEY = "unknown_header_key"
     DUPLICATE_KEY = "duplicate_key"
-    QN_MISSING = "qn_missing"  # 2005 uploads (notes §4.4)
+    QN_MISSING = "qn_missing"  # 2005 uploads (docs/modules/hj212.md §4.4)
     QN_FORMAT = "qn_format"
     ST_MISSING = "st_missing"
     ST_FORMAT = "st_format"
     PW_FORMAT = "pw_format"
     MN_MISSING = "mn_missing"
-    FLAG_MISSING = "flag_missing"  # 2005 (notes §0, §6 item 6)
-    FLAG_D_WITHOUT_PNUM = "flag_d_without_pnum"  # notes §1.4, doubt D4
+    FLAG_MISSING = "flag_missing"  # 2005 (docs/modules/hj212.md §0, §6 item 6)
+    FLAG_D_WITHOUT_PNUM = "flag_d_without_pnum"  # docs/modules/hj212.md §1.4, doubt D4
     PNUM_WITHOUT_FLAG_D = "pnum_without_flag_d"
     BAD_CP_ITEM = "bad_cp_item"
     BAD_NUMBER = "bad_number"
     BAD_DATATIME = "bad_datatime"  # tolerant policy only
-    UNMAPPED_CODE = "unmapped_code"  # notes §6 item 18, doubt D13
-    UNKNOWN_DATA_FLAG = "unknown_data_flag"  # notes §3.7
-    UNKNOWN_CN = "unknown_cn"  # notes §3.4, §6 item 18
+    UNMAPPED_CODE = "unmapped_code"  # docs/modules/hj212.md §6 item 18, doubt D13
+    UNKNOWN_DATA_FLAG = "unknown_data_flag"  # docs/modules/hj212.md §3.7
+    UNKNOWN_CN = "unknown_cn"  # docs/modules/hj212.md §3.4, §6 item 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,7 @@ class ProtocolError(ValidationError):
     ``offset`` the byte offset in the frame (from the first ``#``), ``field`` the field.
 
     ``mn`` is the device number when it could be read, so that a receiver can count quarantined
-    frames per device (notes §2.5); ``crc`` is the verdict when the CRC was checked.
+    frames per device (docs/modules/hj212.md §2.5); ``crc`` is the verdict when the CRC was checked.
     """
 
     def __init__(
@@ -169,24 +173,24 @@ class ProtocolError(ValidationError):
 
 
 # ---------------------------------------------------------------------------------------------
-# CRC (附录 A, notes §2)
+# CRC (附录 A, docs/modules/hj212.md §2)
 
 
 def crc16_hj212(data: bytes | Iterable[int]) -> int:
-    """The HJ 212 check of 附录 A over the data segment (notes §2.1).
+    """The HJ 212 check of 附录 A over the data segment (docs/modules/hj212.md §2.1).
 
     Register 0xFFFF; for each byte ``reg = (reg >> 8) ^ byte`` (only the old high byte survives,
     unlike CRC-16/MODBUS), then eight right shifts XORing 0xA001 on a carry; no final XOR. Written
     as ``%04X``, high byte first. The 附录 A prose prints ``1C08`` for its example; the packet and
-    the computation give ``1C80`` (notes §2.3, doubt D7):
+    the computation give ``1C80`` (docs/modules/hj212.md §2.3, doubt D7):
 
     >>> segment = (b"QN=20160801085857223;ST=32;CN=1062;PW=100000;"
     ...            b"MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&")
     >>> f"{crc16_hj212(segment):04X}"
     '1C80'
 
-    Any iterable of integers is accepted, so that the code-unit variant of notes §2.4 can be
-    computed with the same routine.
+    Any iterable of integers is accepted, so that the code-unit variant of docs/modules/hj212.md
+    §2.4 can be computed with the same routine.
     """
     reg = 0xFFFF
     table = _HJ212_TABLE
@@ -212,7 +216,8 @@ _HJ212_TABLE = tuple(_shift8(value) for value in range(256))
 
 
 def crc16_modbus(data: bytes) -> int:
-    """Plain CRC-16/MODBUS (``reg ^= byte``), the variant some devices send (notes §2.4, N5).
+    """Plain CRC-16/MODBUS (``reg ^= byte``), the variant some devices send (docs/modules/hj212.md
+    §2.4, N5).
 
     >>> f"{crc16_modbus(b'123456789'):04X}"
     '4B37'
@@ -233,7 +238,7 @@ def _swap(value: int) -> int:
 
 
 class CrcVariant(StrEnum):
-    """The algorithm a declared CRC matched (notes §2.4)."""
+    """The algorithm a declared CRC matched (docs/modules/hj212.md §2.4)."""
 
     HJ212 = "hj212"  # 附录 A; upper or lower case hex
     MODBUS = "modbus"  # plain CRC-16/MODBUS
@@ -254,11 +259,13 @@ class CrcStatus(StrEnum):
 
 
 class CrcPolicy(StrEnum):
-    """Per-device CRC acceptance policy (notes §2.5), set by an operator for each MN.
+    """Per-device CRC acceptance policy, set by an operator for each MN (docs/modules/hj212.md
+    §2.5).
 
     ``strict`` (default for new devices) accepts the HJ 212 value only, in either hex case, and
     a standard frame (declared length right, CR LF); ``tolerant`` also accepts the variants of
-    notes §2.4, a missing CRC, a wrong length field and an LF-only trailer, recording each.
+    docs/modules/hj212.md §2.4, a missing CRC, a wrong length field and an LF-only trailer,
+    recording each.
     """
 
     STRICT = "strict"
@@ -281,11 +288,11 @@ class CrcVerdict:
 
     @property
     def lowercase(self) -> bool:
-        """The declared hex has lower-case letters (accepted, notes §2.4)."""
+        """The declared hex has lower-case letters (accepted, docs/modules/hj212.md §2.4)."""
         return self.declared is not None and self.declared != self.declared.upper()
 
     def accepted(self, policy: CrcPolicy) -> bool:
-        """Whether a device under ``policy`` may send this (notes §2.5).
+        """Whether a device under ``policy`` may send this (docs/modules/hj212.md §2.5).
 
         >>> check_crc(b"CP=&&&&", "0000").accepted(CrcPolicy.TOLERANT)
         False
@@ -298,7 +305,8 @@ class CrcVerdict:
 
 
 def check_crc(data: bytes, declared: str | None, *, length_field: bytes = b"") -> CrcVerdict:
-    """Compare a declared CRC with the data segment; recognise the variants of notes §2.4.
+    """Compare a declared CRC with the data segment; recognise the variants of docs/modules/hj212.md
+    §2.4.
 
     ``length_field`` is the 4-digit length as sent, needed to recognise a CRC computed over the
     wrong span. The HJ 212 value is tried first, case-insensitively; then, in this order, Modbus,
@@ -345,8 +353,9 @@ def _crc_candidates(
 
 
 def _code_unit_crc(data: bytes) -> int:
-    """The CRC over UTF-16 code units, as Java/C#/Qt implementations compute it (notes §2.4, T16);
-    for text inside the Basic Multilingual Plane this is also the code-point CRC (Go runes)."""
+    """The CRC over UTF-16 code units, as Java/C#/Qt implementations compute it
+    (docs/modules/hj212.md §2.4, T16); for text inside the Basic Multilingual Plane this is also the
+    code-point CRC (Go runes)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -356,11 +365,11 @@ def _code_unit_crc(data: bytes) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# framing (§6.3.1 表 2, notes §1.3)
+# framing (§6.3.1 表 2, docs/modules/hj212.md §1.3)
 
 
 class JunkReason(StrEnum):
-    """Why bytes of the stream were dropped (notes §1.3)."""
+    """Why bytes of the stream were dropped (docs/modules/hj212.md §1.3)."""
 
     GARBAGE = "garbage"  # bytes before a "##" (step 1)
     BAD_LENGTH = "bad_length"  # "##" not followed by 4 digits (step 2)
@@ -442,7 +451,8 @@ def _frame_quirks(
 
 
 class Framer:
-    """Incremental framing of one TCP connection's byte stream (notes §1.3, normative).
+    """Incremental framing of one TCP connection's byte stream (docs/modules/hj212.md §1.3,
+    normative).
 
     Feed the bytes of each ``recv()``; get back, in stream order, :class:`Frame` objects and
     :class:`Junk` for dropped bytes, each with its position in the stream. Frames may arrive
@@ -459,9 +469,9 @@ class Framer:
        is shorter than the declared frame and the body is not yet well formed, wait for more
        bytes; past :data:`MAX_FRAME_BYTES` with no end, drop the ``##`` (``overflow``).
 
-    Two resynchronisation rules extend the notes (module docstring): a run of ``#`` is read up
-    to its last ``##``, and a new ``##`` + 4 digits inside a frame that failed the length check
-    ends it as ``truncated``.
+    Two resynchronisation rules extend docs/modules/hj212.md §1.3 (module docstring): a run of ``#``
+    is read up to its last ``##``, and a new ``##`` + 4 digits inside a frame that failed the length
+    check ends it as ``truncated``.
 
     >>> framer = Framer()
     >>> events = framer.feed(b"AT+OK\\r\\n##0009CP=&&&&")
@@ -524,7 +534,8 @@ class Framer:
         return frame
 
     def _step(self) -> FramerEvent | None:
-        """One rule of notes §1.3 applied to the head of the buffer; ``None`` = wait."""
+        """One rule of docs/modules/hj212.md §1.3 applied to the head of the buffer;
+        ``None`` = wait."""
         buffer = self._buffer
         if not buffer:
             return None
@@ -591,8 +602,8 @@ def _merge_garbage(events: list[FramerEvent]) -> list[FramerEvent]:
 def split_frame(raw: bytes, *, offset: int = 0) -> Frame:
     """Frame one complete packet, such as a line of a text capture (trailer optional).
 
-    The same rules as :class:`Framer` (notes §1.3): the declared length first, then the
-    tolerant reading. Raises :class:`ProtocolError` when ``raw`` is not one frame.
+    The same rules as :class:`Framer` (docs/modules/hj212.md §1.3): the declared length first, then
+    the tolerant reading. Raises :class:`ProtocolError` when ``raw`` is not one frame.
 
     >>> split_frame(b"##0009CP=&&&&4E40").crc_text
     '4E40'
@@ -632,7 +643,7 @@ def split_frame(raw: bytes, *, offset: int = 0) -> Frame:
 
 def frame(segment: str | bytes) -> bytes:
     """Wrap a data segment as a frame: ``##`` + 4-digit byte length + segment + CRC + CR LF
-    (§6.3.1 表 2; length and CRC over UTF-8 bytes, notes §1.1, doubt D2).
+    (§6.3.1 表 2; length and CRC over UTF-8 bytes, docs/modules/hj212.md §1.1, doubt D2).
 
     >>> frame("ST=91;CN=9014;CP=&&QN=20040516010101001;CN=2051&&")
     b'##0049ST=91;CN=9014;CP=&&QN=20040516010101001;CN=2051&&5F00\\r\\n'
@@ -719,7 +730,7 @@ def code_2017(code_2005: str) -> str | None:
 
 
 def parameter(code: str, medium: str | None = None) -> Parameter:
-    """Name, unit and medium of a 2017 or 2005 code (notes §5).
+    """Name, unit and medium of a 2017 or 2005 code (docs/modules/hj212.md §5).
 
     ``medium="ambient_air"`` gives the unit ambient-air stations report in, falling back to
     ``gas``; site codes printed with a capital ``I`` (``I33400``) are read as ``i``.
@@ -747,8 +758,8 @@ def normalize_code(code: str) -> str | None:
     """The 2017 code for a code found in a packet, or ``None`` when it has none.
 
     A 2017 code maps to itself (``I`` read as ``i``), a 2005 code through the table (each code
-    independently, as packets mix generations: notes §6 item 12), a process code ``e…``/``g…``
-    (表 B.4–B.7) by its pattern.
+    independently, as packets mix generations: docs/modules/hj212.md §6 item 12), a process code
+    ``e…``/``g…`` (表 B.4–B.7) by its pattern.
 
     >>> normalize_code("B01"), normalize_code("w01018"), normalize_code("B00")
     ('w00000', 'w01018', None)
@@ -771,7 +782,7 @@ def normalize_code(code: str) -> str | None:
 
 
 class Edition(StrEnum):
-    """Protocol edition read from the Flag version bits (§6.3.2 表 3, notes §0)."""
+    """Protocol edition read from the Flag version bits (§6.3.2 表 3, docs/modules/hj212.md §0)."""
 
     HJT_212_2005 = "2005"  # version 000000, or no Flag field at all
     HJ_212_2017 = "2017"  # version 000001
@@ -781,7 +792,7 @@ class Edition(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PacketFlag:
-    """The Flag field, bits ``V5 V4 V3 V2 V1 V0 D A`` (§6.3.2 表 3, notes §3.2).
+    """The Flag field, bits ``V5 V4 V3 V2 V1 V0 D A`` (§6.3.2 表 3, docs/modules/hj212.md §3.2).
 
     >>> flag = PacketFlag(7)
     >>> flag.version, flag.split, flag.ack
@@ -822,9 +833,9 @@ class PacketFlag:
 class DataFlagInfo:
     """Meaning of a data flag (``xxxxxx-Flag``) and whether the value counts as valid.
 
-    ``valid`` is the handling the notes propose (§3.7): ``True`` for normal data, ``False`` for
-    invalid, ``None`` where it is a judgement for operators (manual set values, 2005 air
-    meteorological values).
+    ``valid`` is the handling docs/modules/hj212.md §3.7 proposes: ``True`` for normal data,
+    ``False`` for invalid, ``None`` where it is a judgement for operators (manual set values, 2005
+    air meteorological values).
     """
 
     flag: str
@@ -850,8 +861,8 @@ DATA_FLAGS_2017: Final[Mapping[str, DataFlagInfo]] = {
     )
 }
 
-#: HJ/T 212-2005 data flags as reproduced by implementations (notes §3.7): pollution sources
-#: P F C M T D S N; ambient-air stations 0–3.
+#: HJ/T 212-2005 data flags as reproduced by implementations (docs/modules/hj212.md §3.7): pollution
+#: sources P F C M T D S N; ambient-air stations 0–3.
 DATA_FLAGS_2005: Final[Mapping[str, DataFlagInfo]] = {
     info.flag: info
     for info in (
@@ -873,7 +884,7 @@ DATA_FLAGS_2005: Final[Mapping[str, DataFlagInfo]] = {
 
 def data_flag(flag: str, edition: Edition) -> DataFlagInfo | None:
     """Meaning of a data flag in an edition (2017 表 8; the 2005 table for 2005 packets);
-    ``None`` when unknown (store the raw flag, notes §3.7).
+    ``None`` when unknown (store the raw flag, docs/modules/hj212.md §3.7).
 
     >>> data_flag("F", Edition.HJ_212_2017).name_en, data_flag("F", Edition.HJT_212_2005).name_en
     ('instrument stopped', 'emission source stopped')
@@ -882,8 +893,8 @@ def data_flag(flag: str, edition: Edition) -> DataFlagInfo | None:
     return table.get(flag.strip())
 
 
-#: Command codes of HJ 212-2017 表 9 with their names, plus the 2005 and field codes the notes
-#: list (§3.4); anything else is recorded as ``unknown_cn`` and still parsed.
+#: Command codes of HJ 212-2017 表 9 with their names, plus the 2005 and field codes listed in
+#: docs/modules/hj212.md §3.4; anything else is recorded as ``unknown_cn`` and still parsed.
 COMMANDS: Final[Mapping[str, str]] = {
     "1000": "设置超时时间及重发次数 (set timeout and retries)",
     "1001": "设置超限报警时间 (2005: set over-limit alarm time)",
@@ -1040,7 +1051,8 @@ def _best_effort_mn(data: bytes) -> str | None:
 
 
 def _refuse_frame(frame: Frame, verdict: CrcVerdict, policy: CrcPolicy) -> list[Quirk]:
-    """CRC and framing acceptance (notes §2.5, §6 item 3); returns the quirks to record."""
+    """CRC and framing acceptance (docs/modules/hj212.md §2.5, §6 item 3); returns the quirks to
+    record."""
     crc_offset = 6 + len(frame.data)
     mn = _best_effort_mn(frame.data)
     quirks = list(frame.quirks)
@@ -1090,7 +1102,7 @@ def _refuse_frame(frame: Frame, verdict: CrcVerdict, policy: CrcPolicy) -> list[
 
 
 def _decode(data: bytes, quirks: list[Quirk]) -> str:
-    """UTF-8 first, GB18030 as fallback (§6.3 and notes §6 item 17)."""
+    """UTF-8 first, GB18030 as fallback (§6.3 and docs/modules/hj212.md §6 item 17)."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -1161,7 +1173,8 @@ class _Parser:
         )
 
     def header(self, end: int) -> dict[str, tuple[str, int]]:
-        """Header items before ``CP=&&``, by key (表 3; tolerance rules of notes §3.1)."""
+        """Header items before ``CP=&&``, by key (表 3; tolerance rules of docs/modules/hj212.md
+        §3.1)."""
         part = self.text[:end]
         if "," in part:
             self.quirk(QuirkCode.HEADER_COMMA, "", part.index(","))
@@ -1241,7 +1254,7 @@ class _Parser:
         return pnum, pno
 
     def identity(self, header: Mapping[str, tuple[str, int]]) -> None:
-        """QN, ST, PW, MN formats (表 3, tolerances of notes §3.1)."""
+        """QN, ST, PW, MN formats (表 3, tolerances of docs/modules/hj212.md §3.1)."""
         if "QN" not in header:
             self.quirk(QuirkCode.QN_MISSING)
         elif not _QN_RE.fullmatch(header["QN"][0]):
@@ -1341,14 +1354,15 @@ class _Parser:
 def parse_packet(frame: bytes | Frame, *, crc_policy: CrcPolicy = CrcPolicy.STRICT) -> Packet:
     """Parse one frame (bytes of one packet, trailer optional, or a :class:`Frame`).
 
-    Order of checks: framing (notes §1.3) → CRC under ``crc_policy`` (附录 A, notes §2.5; a CRC
-    that matches nothing is refused under both policies) → text (UTF-8, GB18030 fallback) →
-    header (表 3: keys case-insensitive, ``;`` or ``,``, parsed by key never by position, notes
-    §3.1) → CP (§6.3.3; content between the first ``CP=&&`` and the last ``&&``, items grouped by
-    code, notes §3.6). CN is required (4 digits); Flag, when present, is 0–255; PNO must lie in
-    1..PNUM (notes §1.4); MN, when present, is ``[A-Za-z0-9_\\-.]{1,64}``; DataTime is
-    ``YYYYMMDDhhmmss`` (refused under ``strict``, a quirk under ``tolerant``). Everything else
-    that deviates is recorded in :attr:`Packet.quirks`.
+    Order of checks: framing (docs/modules/hj212.md §1.3) → CRC under ``crc_policy`` (附录 A,
+    docs/modules/hj212.md §2.5; a CRC that matches nothing is refused under both policies) → text
+    (UTF-8, GB18030 fallback) → header (表 3: keys case-insensitive, ``;`` or ``,``, parsed by key
+    never by position, docs/modules/hj212.md §3.1) → CP (§6.3.3; content between the first ``CP=&&``
+    and the last ``&&``, items grouped by code, docs/modules/hj212.md §3.6). CN is required (4
+    digits); Flag, when present, is 0–255; PNO must lie in 1..PNUM (docs/modules/hj212.md §1.4); MN,
+    when present, is ``[A-Za-z0-9_\\-.]{1,64}``; DataTime is ``YYYYMMDDhhmmss`` (refused under
+    ``strict``, a quirk under ``tolerant``). Everything else that deviates is recorded in
+    :attr:`Packet.quirks`.
 
     >>> packet = parse_packet(b"##0101QN=20160801085857223;ST=32;CN=1062;PW=100000;"
     ...     b"MN=010000A8900016F000169DC0;Flag=5;CP=&&RtdInterval=30&&1C80")
@@ -1430,13 +1444,13 @@ def parse_packet(frame: bytes | Frame, *, crc_policy: CrcPolicy = CrcPolicy.STRI
 
 
 # ---------------------------------------------------------------------------------------------
-# split packets (表 3 PNUM/PNO, 表 C.49/C.50, notes §1.4)
+# split packets (表 3 PNUM/PNO, 表 C.49/C.50, docs/modules/hj212.md §1.4)
 
 
 @dataclass(frozen=True, slots=True)
 class SplitKey:
-    """Sub-packets belong together when MN, CN, DataTime and PNUM agree (notes §1.4); each has
-    its own QN (表 C.50), so QN is not part of the key."""
+    """Sub-packets belong together when MN, CN, DataTime and PNUM agree (docs/modules/hj212.md
+    §1.4); each has its own QN (表 C.50), so QN is not part of the key."""
 
     mn: str | None
     cn: str
@@ -1461,7 +1475,7 @@ class _Pending:
 
 
 class Reassembler:
-    """Combines the sub-packets of a split upload (PNUM/PNO, 表 3; notes §1.4).
+    """Combines the sub-packets of a split upload (PNUM/PNO, 表 3; docs/modules/hj212.md §1.4).
 
     Each sub-packet is a complete frame with its own QN and CRC, acknowledged on its own
     (表 C.50), and its CP is self-contained (表 C.49) — so a receiver should store each part as
@@ -1536,25 +1550,25 @@ def _combine(parts: list[Packet]) -> Packet:
 
 
 # ---------------------------------------------------------------------------------------------
-# replies (notes §4, 附录 C)
+# replies (docs/modules/hj212.md §4, 附录 C)
 
 
 class ReplyKind(StrEnum):
-    """What the platform sends back for a received packet (notes §4.1)."""
+    """What the platform sends back for a received packet (docs/modules/hj212.md §4.1)."""
 
     NONE = "none"
     DATA_ACK = "9014"
     REQUEST_ACK = "9013"
 
 
-#: Device uploads the platform acknowledges with 9014 when A = 1 (notes §4.1; 表 C.14–C.44):
-#: every 2xxx data command (incl. noise, process and 2005 alarm variants) and these.
+#: Device uploads the platform acknowledges with 9014 when A = 1 (docs/modules/hj212.md §4.1;
+#: 表 C.14–C.44): every 2xxx data command (incl. noise, process and 2005 alarm variants) and these.
 _UPLOADS: Final = frozenset({"3015", "3019", "3020"})
 _INTERACTION_REPLIES: Final = frozenset({"9011", "9012", "9013", "9014"})
 
 
 def is_heartbeat(packet: Packet) -> bool:
-    """A device frame with CN 9015–9099 and an empty CP (notes §6 item 11)."""
+    """A device frame with CN 9015–9099 and an empty CP (docs/modules/hj212.md §6 item 11)."""
     return (
         packet.cn.startswith("90")
         and int(packet.cn[2:]) >= 15
@@ -1564,7 +1578,7 @@ def is_heartbeat(packet: Packet) -> bool:
 
 
 def reply_kind(packet: Packet) -> ReplyKind:
-    """The decision table of notes §4.1 for frames received from devices.
+    """The decision table of docs/modules/hj212.md §4.1 for frames received from devices.
 
     * 9011–9014 (answers to the platform or its answers echoed): nothing;
     * 1013 time-calibration request: 9013, always (表 C.4), then a 1012 set-time request;
@@ -1597,7 +1611,7 @@ def _segment(items: list[tuple[str, str | None]], cp: str) -> str:
 
 
 def _reply_flag(packet: Packet) -> str:
-    """Version bits of the received frame, A = 0, D = 0 (notes §4.2)."""
+    """Version bits of the received frame, A = 0, D = 0 (docs/modules/hj212.md §4.2)."""
     return str(packet.flag.version << 2)
 
 
@@ -1622,11 +1636,11 @@ def _reply_2017(packet: Packet, cn: str, cp: str, now: datetime) -> bytes:
 
 
 def data_ack(packet: Packet, now: datetime, *, identity_2005: bool = False) -> bytes:
-    """The 9014 data answer (notes §4.2, 表 C.14, C.50), framed.
+    """The 9014 data answer (docs/modules/hj212.md §4.2, 表 C.14, C.50), framed.
 
     2017 and later: ``QN=<received QN>;ST=91;CN=9014;PW=<PW>;MN=<MN>;Flag=<version bits>;CP=&&&&``.
-    2005 (notes §4.4, doubt D3): ``ST=91;CN=9014;CP=&&QN=<QN>;CN=<data CN>&&``, with PW and MN
-    when ``identity_2005``. ``now`` supplies a QN when the packet has none (2005 uploads).
+    2005 (docs/modules/hj212.md §4.4, doubt D3): ``ST=91;CN=9014;CP=&&QN=<QN>;CN=<data CN>&&``, with
+    PW and MN when ``identity_2005``. ``now`` supplies a QN when the packet has none (2005 uploads).
 
     >>> upload = parse_packet(b"##0061QN=20160801085857223;CN=2011;MN=A1;Flag=5;"
     ...                       b"CP=&&w01018-Rtd=1&&A001")
@@ -1649,7 +1663,7 @@ def data_ack(packet: Packet, now: datetime, *, identity_2005: bool = False) -> b
 
 
 def request_ack(packet: Packet, now: datetime) -> bytes:
-    """The 9013 notification answer (表 C.4; notes §4.1, §4.4), framed.
+    """The 9013 notification answer (表 C.4; docs/modules/hj212.md §4.1, §4.4), framed.
 
     2017 and later: as the 9014 form with ``CN=9013``. 2005: ``ST=91;CN=9013;PW=…;MN=…;
     CP=&&QN=<QN>&&`` (the request's QN inside CP).
@@ -1692,10 +1706,11 @@ class ExeRtn(StrEnum):
 
 
 def request_answer(packet: Packet, qn_rtn: QnRtn, now: datetime) -> bytes:
-    """The 9011 request answer to a request (表 C.1; 2005 form with QN in CP, notes §4.4).
+    """The 9011 request answer to a request (表 C.1; 2005 form with QN in CP, docs/modules/hj212.md
+    §4.4).
 
-    The platform never owes a device a 9011 (notes §4.1: devices answer the platform's
-    requests); this serves device simulators and tests.
+    The platform never owes a device a 9011 (docs/modules/hj212.md §4.1: devices answer the
+    platform's requests); this serves device simulators and tests.
     """
     if packet.edition is Edition.HJT_212_2005:
         return frame(
@@ -1708,7 +1723,7 @@ def request_answer(packet: Packet, qn_rtn: QnRtn, now: datetime) -> bytes:
 
 
 def execution_result(packet: Packet, exe_rtn: ExeRtn, now: datetime) -> bytes:
-    """The 9012 execution result to a request (表 C.1; 2005 form, notes §4.4)."""
+    """The 9012 execution result to a request (表 C.1; 2005 form, docs/modules/hj212.md §4.4)."""
     if packet.edition is Edition.HJT_212_2005:
         return frame(
             _segment(
@@ -1720,8 +1735,8 @@ def execution_result(packet: Packet, exe_rtn: ExeRtn, now: datetime) -> bytes:
 
 
 def set_time_request(packet: Packet, now: datetime, *, qn: str | None = None) -> bytes:
-    """The 1012 set-time request that follows a 1013 (表 C.4; notes §4.2): the device's ST, PW
-    and MN, a fresh QN from ``now`` (or ``qn``), Flag = version bits + A, and
+    """The 1012 set-time request that follows a 1013 (表 C.4; docs/modules/hj212.md §4.2): the
+    device's ST, PW and MN, a fresh QN from ``now`` (or ``qn``), Flag = version bits + A, and
     ``SystemTime`` = ``now`` in Beijing time."""
     system_time = now.astimezone(BEIJING).strftime("%Y%m%d%H%M%S")
     return frame(
