@@ -1,8 +1,8 @@
-"""HJ 212-2017 packets: the CRC of 附录 A (and its typo), framing on a TCP stream (notes §1.3),
-the header and CP fields (表 3, 表 4), data flags (表 8), the 2005 quirks and code mapping
-(附录 B), split packets (PNUM/PNO) and the platform's answers (notes §4). The packets are the
-test vectors of the project's HJ 212 notes §7, copied byte for byte; vectors marked
-*constructed* are built here from a published one."""
+"""HJ 212-2017 packets: the CRC of 附录 A (and its typo), framing on a TCP stream
+(docs/modules/hj212.md §1.3), the header and CP fields (表 3, 表 4), data flags (表 8), the 2005
+quirks and code mapping (附录 B), split packets (PNUM/PNO) and the platform's answers
+(docs/modules/hj212.md §4). The packets are the test vectors of docs/modules/hj212.md §7, copied
+byte for byte; vectors marked *constructed* are built here from a published one."""
 
 from __future__ import annotations
 
@@ -156,7 +156,7 @@ def rewrap(segment: bytes, *, length: int | None = None, crc: str | None = None)
 
 
 # =============================================================================================
-# CRC — 附录 A, notes §2
+# CRC — 附录 A, docs/modules/hj212.md §2
 
 
 def test_crc_of_the_appendix_a_example_is_1c80_not_the_1c08_printed_in_the_prose() -> None:
@@ -164,7 +164,7 @@ def test_crc_of_the_appendix_a_example_is_1c80_not_the_1c08_printed_in_the_prose
     assert len(segment) == 101
     assert crc16_hj212(segment) == 0x1C80
     assert crc16_hj212(segment) != 0x1C08
-    assert crc16_modbus(segment) == 0x0759  # notes §7.1 T1: "Modbus would be 0759"
+    assert crc16_modbus(segment) == 0x0759  # docs/modules/hj212.md §7.1 T1: "Modbus would be 0759"
 
 
 @pytest.mark.parametrize(
@@ -252,7 +252,7 @@ def test_frame_writes_length_and_crc_over_utf8_bytes() -> None:
 
 
 # =============================================================================================
-# positive vectors — notes §7.1
+# positive vectors — docs/modules/hj212.md §7.1
 
 
 def test_t1_appendix_a_set_realtime_interval() -> None:
@@ -420,7 +420,8 @@ def test_t16_utf8_log_text_keeps_its_separators() -> None:
 
 
 def test_t16_in_gbk_is_read_with_the_gb18030_fallback() -> None:
-    """*Constructed*: the T16 segment encoded GBK (148 bytes, CRC DEC1; notes §6 item 17)."""
+    """*Constructed*: the T16 segment encoded GBK (148 bytes, CRC DEC1; docs/modules/hj212.md
+    §6 item 17)."""
     segment = data_segment(T16).decode("utf-8").encode("gbk")
     packet = parse_packet(rewrap(segment))
     assert packet.crc.expected == "DEC1"
@@ -440,7 +441,7 @@ def test_t16_with_length_and_crc_over_characters_is_accepted_only_when_tolerant(
 
 
 # =============================================================================================
-# negative vectors — notes §7.2
+# negative vectors — docs/modules/hj212.md §7.2
 
 
 def test_n5_modbus_crc_is_refused_when_strict_and_accepted_when_tolerant() -> None:
@@ -592,7 +593,7 @@ def test_cp_values_grouped_by_code_not_by_separator_and_bad_numbers_kept_as_text
 
 def test_data_flags_differ_between_2017_and_2005() -> None:
     """表 8 (2017) and the 2005 table: F = instrument stopped vs emission source stopped; B new in
-    2017; P only in 2005; 0–3 only for 2005 air stations (notes §3.7)."""
+    2017; P only in 2005; 0–3 only for 2005 air stations (docs/modules/hj212.md §3.7)."""
     assert data_flag("F", Edition.HJ_212_2017).name_zh == "在线监控（监测）仪器仪表停运"  # type: ignore[union-attr]
     assert data_flag("F", Edition.HJT_212_2005).name_zh == "排放源停运"  # type: ignore[union-attr]
     assert data_flag("B", Edition.HJ_212_2017) is not None
@@ -612,7 +613,7 @@ def test_data_flags_differ_between_2017_and_2005() -> None:
 
 
 # =============================================================================================
-# framing on a stream — notes §1.3, §7.3
+# framing on a stream — docs/modules/hj212.md §1.3, §7.3
 
 
 def frames_of(events: list[Frame | Junk]) -> list[Frame]:
@@ -753,7 +754,7 @@ def test_any_split_of_a_stream_of_three_frames_with_junk_yields_the_same_frames(
 
 
 # =============================================================================================
-# split packets — notes §1.4
+# split packets — docs/modules/hj212.md §1.4
 
 
 def split_part(qn: str, pno: int, groups: str) -> Packet:
@@ -803,7 +804,7 @@ def test_reassembler_passes_unsplit_packets_through() -> None:
 
 
 def test_each_sub_packet_is_acknowledged_with_its_own_qn() -> None:
-    """表 C.50 and notes §4.2: one 9014 per sub-packet."""
+    """表 C.50 and docs/modules/hj212.md §4.2: one 9014 per sub-packet."""
     assert data_ack(PART_1, NOW) == (
         b"##0087QN=20160801085857534;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;"
         b"Flag=4;CP=&&&&5B40\r\n"
@@ -815,7 +816,7 @@ def test_each_sub_packet_is_acknowledged_with_its_own_qn() -> None:
 
 
 # =============================================================================================
-# replies — notes §4
+# replies — docs/modules/hj212.md §4
 
 
 def upload(qn: str, pw: str, mn: str, flag: int, cn: str = "2011") -> Packet:
@@ -914,7 +915,7 @@ def test_request_answer_and_execution_result_echo_the_qn() -> None:
 
 
 # =============================================================================================
-# codes — 附录 B, notes §5
+# codes — 附录 B, docs/modules/hj212.md §5
 
 
 def test_2005_codes_map_to_2017_codes() -> None:
