@@ -1,6 +1,6 @@
 """Value objects of assessment: attainment, progress toward dated targets, annual scoring.
 
-Three views of the same indicator data (notes/indicators.md §6, principle 7):
+Three views of the same indicator data (docs/modules/indicators.md §6, principle 7):
 
 * attainment — pass/fail against a threshold or a required state (创建达标, §3.1);
 * progress — the Open SDG / Statistics Canada trajectory status toward a dated target (§5);
@@ -47,7 +47,7 @@ class AttainmentResult:
 
 
 class ProgressStatus(StrEnum):
-    """Open SDG progress status (sdg-build ``ProgressMeasure``), notes §5."""
+    """Open SDG progress status (sdg-build ``ProgressMeasure``), docs/modules/indicators.md §5."""
 
     TARGET_ACHIEVED = "target_achieved"  # 已实现目标
     SUBSTANTIAL = "substantial"  # 进展显著，按期可实现 (on track)
@@ -82,7 +82,7 @@ class ProgressResult:
 
 
 class RuleKind(StrEnum):
-    """How a task-book item turns evidence into points (notes §3.5)."""
+    """How a task-book item turns evidence into points (docs/modules/indicators.md §3.5)."""
 
     BINARY = "binary"  # P if attained else 0
     STATE_LADDER = "state_ladder"  # P × share of the reached state
@@ -101,8 +101,8 @@ BONUS_KINDS = frozenset({RuleKind.BONUS})
 #: Rule kinds that give no points and act on the sheet's grade when triggered.
 SHEET_KINDS = frozenset({RuleKind.VETO, RuleKind.GRADE_CAP})
 
-#: A common four-band scale; the cut-offs were not confirmed in any source (notes §7.4), so every
-#: scheme states its own and this is only a default.
+#: A common four-band scale; the cut-offs were not confirmed in any source
+#: (docs/modules/indicators.md §7.4), so every scheme states its own and this is only a default.
 DEFAULT_GRADE_CUTOFFS: tuple[tuple[float, str], ...] = (
     (90.0, "优秀"),
     (80.0, "良好"),

@@ -1,6 +1,6 @@
 """Pure assessment rules: attainment, Open SDG progress, task-book scoring, ranking.
 
-Sources are cited per function; "notes" means shared/notes/indicators.md. Point arithmetic is
+Sources are cited per function, mostly to docs/modules/indicators.md. Point arithmetic is
 done in ``decimal.Decimal`` built from each float's shortest repr, so 38.1 − 35 is 3.1 (not
 3.1000000000000014) and rounding is half-up on the decimal value people see (2.675 → 2.68).
 """
@@ -87,7 +87,7 @@ def state_rank(state: str, scale: Sequence[str]) -> int:
     """Position of ``state`` on an ordered scale, lowest first.
 
     Qualitative targets are ordinal states with evidence, e.g. 未开展 < 开展 < 基本建成 < 建成
-    (notes §2 "Many targets are states", §6 principle 5).
+    (docs/modules/indicators.md §2 "Many targets are states", §6 principle 5).
 
     Examples:
         >>> scale = ("未开展", "开展", "基本建成", "建成")
@@ -126,15 +126,17 @@ def assess_attainment(
     applicable: bool = True,
     tolerance: float = 1e-9,
 ) -> AttainmentResult:
-    """Judge one value against its target (创建达标, notes §3.1 and §6 "Attainment result").
+    """Judge one value against its target (创建达标, docs/modules/indicators.md §3.1 and
+    §6 "Attainment result").
 
     * not applicable → NOT_APPLICABLE, even when a value was reported (coastal rows for
-      inland Quzhou are *not applicable*, not *missing*: notes §1.2, §6 principle 4);
+      inland Quzhou are *not applicable*, not *missing*: docs/modules/indicators.md §1.2, §6
+      principle 4);
     * no value → NO_DATA;
     * GE: attained when value ≥ target − tolerance, gap = max(0, target − value);
       LE mirrored; EQ: attained when |value − target| ≤ tolerance, gap = |value − target|;
-    * INCREASE / DECREASE (提高 / 降低 without a number, notes §2): compared with ``baseline``,
-      which is returned as the target; no baseline → NO_DATA; gap None;
+    * INCREASE / DECREASE (提高 / 降低 without a number, docs/modules/indicators.md §2): compared
+      with ``baseline``, which is returned as the target; no baseline → NO_DATA; gap None;
     * REACH: the state must be at or above ``required_state`` (or a string ``target``) on
       ``scale``; gap = steps still to climb.
 
@@ -260,8 +262,8 @@ def derive_relative_target(baseline_value: float, change: float) -> float:
     """The absolute target of a relative one: baseline × (1 + change), to 6 decimals.
 
     The plan gives coal consumption "−10 % or more vs 2017" without the 2017 value; the
-    platform stores the baseline observation and derives 0.9 × the 2017 value (notes §2,
-    "Relative targets need a baseline value").
+    platform stores the baseline observation and derives 0.9 × the 2017 value
+    (docs/modules/indicators.md §2, "Relative targets need a baseline value").
 
     Examples:
         >>> derive_relative_target(1234.5, -0.10)
@@ -313,8 +315,8 @@ def progress(
 ) -> ProgressResult:
     """Progress of one series toward its target: the Statistics Canada method of Open SDG.
 
-    Source: notes §5, restating open-sdg/sdg-build ``sdg/ProgressMeasure.py`` and open-sdg
-    ``docs/progress-methodology.md``; followed step by step:
+    Source: docs/modules/indicators.md §5, restating open-sdg/sdg-build ``sdg/ProgressMeasure.py``
+    and open-sdg ``docs/progress-methodology.md``; followed step by step:
 
     1. The base is ``base_year`` or, when it has no value, the first later year with one; the
        current value is the latest year with data. Fewer than two years → INSUFFICIENT_DATA.
@@ -341,7 +343,8 @@ def progress(
        the base is on the wrong side of its limit (sdg-build logs a warning there).
     5. ``warning``: a dated target (``target_year`` given) that is not achieved and not on
        track (status other than TARGET_ACHIEVED / SUBSTANTIAL) while the latest data year is
-       before the target year — the early warning before the deadline (notes §5, last line).
+       before the target year — the early warning before the deadline (docs/modules/indicators.md
+       §5, last line).
 
     Examples:
         >>> r = progress({2017: 60.0, 2020: 66.0}, base_year=2017, direction=1,
@@ -568,7 +571,8 @@ def _no_data(item: ScoringItem, what: str = "") -> ItemScore:
 
 
 def _floored(item: ScoringItem, full: Decimal, deduction: Decimal, zh: str, en: str) -> ItemScore:
-    """max(0, P − deduction): "扣完为止", an item never goes below 0 (notes §3.4 example 2)."""
+    """max(0, P − deduction): "扣完为止", an item never goes below 0
+    (docs/modules/indicators.md §3.4 example 2)."""
     points = max(_ZERO, full - deduction)
     if full - deduction < 0:
         zh += "，扣完为止，得 0 分"
@@ -610,7 +614,7 @@ def _event_total(item: ScoringItem, given: ItemInput) -> tuple[Decimal, str, str
 def score_item(item: ScoringItem, given: ItemInput) -> ItemScore:
     """Points of one task-book item, rounded half-up to 2 decimals, with an explanation.
 
-    Rule kinds and sources (notes §3.4 and the table in §3.5; P = full marks):
+    Rule kinds and sources (docs/modules/indicators.md §3.4 and the table in §3.5; P = full marks):
 
     * BINARY — P if attained else 0 (national attainment, qualitative tasks).
     * STATE_LADDER — P × ``ladder[state]`` (share 0..1, set per book); unknown state → 0.
@@ -622,7 +626,7 @@ def score_item(item: ScoringItem, given: ItemInput) -> ItemScore:
       (2020 美丽XX book: monthly section penalties waived if the annual mean meets the target).
     * GRADE_MAPPING — ``grades[grade]`` points, none above P (2020 book: 60/45/30/10/0).
     * RATIO_TO_TARGET — P·min(X/T, 1) for "ge", P·min(T/X, 1) for "le" (X = 0 → P): common
-      practice, no source document reached (notes §7.7).
+      practice, no source document reached (docs/modules/indicators.md §7.7).
     * MIN_MAX — P × (60 + 40·(X − min)/(max − min))/100 over ``peers`` (X joins them if
       absent), inverted for ``comparator`` "le"; all equal → P (绿色发展指数, to verify §3.2).
     * BONUS — min(``cap``, Σ events or event_count × ``per_event``) (2020 book: 5 per section
@@ -940,13 +944,14 @@ def _check_scheme(scheme: ScoringScheme) -> list[str]:
 def score_sheet(scheme: ScoringScheme, subject: str, inputs: Mapping[str, ItemInput]) -> ScoreSheet:
     """Score one subject (county or department) on an annual scheme.
 
-    Annual score = Σ item points − deductions + bonus (2018 prefecture target book, notes §3.4);
-    bonus capped by the scheme (2020 美丽XX book: capped at 20); grade by the scheme's
-    descending cut-offs (not confirmed anywhere, so configuration: notes §7.4); a triggered
-    veto (一票否决, Kaihua 2013) sets the grade to the fail grade while the total is still
-    shown; a triggered grade cap (攻坚战考核: no 优秀 after an especially major incident,
-    notes §3.3) makes the grade no better than its ``cap``, grades ordered as the cut-offs.
-    An item without input scores as no data: 0 points. Inputs for unknown items are an error.
+    Annual score = Σ item points − deductions + bonus (2018 prefecture target book,
+    docs/modules/indicators.md §3.4); bonus capped by the scheme (2020 美丽XX book: capped at 20);
+    grade by the scheme's descending cut-offs (not confirmed anywhere, so configuration:
+    docs/modules/indicators.md §7.4); a triggered veto (一票否决, Kaihua 2013) sets the grade to the
+    fail grade while the total is still shown; a triggered grade cap (攻坚战考核: no 优秀 after an
+    especially major incident, docs/modules/indicators.md §3.3) makes the grade no better than its
+    ``cap``, grades ordered as the cut-offs. An item without input scores as no data: 0 points.
+    Inputs for unknown items are an error.
 
     Examples:
         >>> scheme = ScoringScheme("T", "示例", 2024, (
@@ -1036,8 +1041,8 @@ def rank(sheets: Sequence[ScoreSheet]) -> list[tuple[int, ScoreSheet]]:
     """Rank sheets by total, highest first; ties share a rank ("1224" competition ranking);
     vetoed sheets come after all others, ranked among themselves the same way.
 
-    Published annual results (plan 四, notes §2) rank counties; a vetoed county cannot
-    outrank one that passed, whatever its total. Equal totals keep their input order.
+    Published annual results (plan 四, docs/modules/indicators.md §2) rank counties; a vetoed county
+    cannot outrank one that passed, whatever its total. Equal totals keep their input order.
 
     Examples:
         >>> def s(name, total, vetoed=False):

@@ -1,7 +1,7 @@
 """Pure rules of the indicator system: reading catalogues, the report state machine,
 validation of reported values, indicator values and the city roll-up, timeliness.
 
-Sources: research notes on indicators (notes/indicators.md) §1–2 for the catalogues, §4 for
+Sources: docs/modules/indicators.md §1–2 for the catalogues, §4 for
 the DHIS2 ideas used here (data elements, Σnumerator/Σdenominator roll-up, approval levels,
 timeliness), and the issue's approval flow: draft → submitted → approved by the county or
 department head → accepted by the city office, returned with a reason at any step.
@@ -541,8 +541,9 @@ def rate(
     """Σnumerator / Σdenominator × factor over the pairs where both are present.
 
     A city rate is Σnumerator/Σdenominator of its counties, never an average of county
-    percentages (DHIS2 Indicator numerator/denominator and IndicatorType factor; notes §4, §6
-    roll-up rules). None when no pair is complete or the denominators sum to zero.
+    percentages (DHIS2 Indicator numerator/denominator and IndicatorType factor;
+    docs/modules/indicators.md §4, §6 roll-up rules). None when no pair is complete or the
+    denominators sum to zero.
 
     Examples:
         >>> rate([50, 1], [100, 10])  # 51/110, not (50 % + 10 %)/2 = 30 %

@@ -6,7 +6,7 @@ Two editions are in force one after the other, chosen by the **date of the data*
 * ``"2012"`` — HJ 633-2012 (AQI), GB 3095-2012 with its 2018 amendment (limits) and
   HJ 663-2013 (assessment), for data dated up to 2026-02-28;
 * ``"2026"`` — HJ 633-2026, GB 3095-2026 and HJ 663-2026, for data dated from 2026-03-01
-  (the three documents were issued together and took effect that day; notes §0).
+  (the three documents were issued together and took effect that day; docs/modules/standards.md §0).
 
 Every number of the standards is read from the tables in ``data/`` (``hj633_*``, ``gb3095_*``,
 ``hj663_annual_assessment.csv``; provenance in ``data/README_air.md``). The few values the
@@ -34,9 +34,9 @@ Platform choices where the standards are silent (documented, tested):
   the maximum of the IAQIs present and the row is flagged incomplete. Either way a day counts
   toward the good-day ratio only when its AQI is *determined*: all indicators present, or the
   AQI already above 100.
-* The split year 2026 (notes §7.5) is not decided here: an annual assessment whose days
-  straddle 2026-03-01 needs the edition passed explicitly. Each day's AQI is always judged by
-  that day's own edition.
+* The split year 2026 (docs/modules/standards.md §7.5) is not decided here: an annual assessment
+  whose days straddle 2026-03-01 needs the edition passed explicitly. Each day's AQI is always
+  judged by that day's own edition.
 """
 
 from __future__ import annotations
@@ -63,13 +63,13 @@ EDITION_2026 = "2026"
 EDITIONS = (EDITION_2012, EDITION_2026)
 
 #: The one place the switch lives: GB 3095-2026, HJ 633-2026 and HJ 663-2026 took effect on
-#: 2026-03-01 and repealed GB 3095-2012, HJ 633-2012 and HJ 663-2013 (notes/standards.md §0;
+#: 2026-03-01 and repealed GB 3095-2012, HJ 633-2012 and HJ 663-2013 (docs/modules/standards.md §0;
 #: shared data/standards/README.md: HJ 633-2012 "in force until 2026-02-28", HJ 633-2026
 #: "in force from 2026-03-01").
 EDITION_2026_EFFECTIVE_ON = date(2026, 3, 1)
 
 #: GB 3095-2026: transition limits 2026-03-01 … 2030-12-31, final limits from 2031-01-01
-#: (notes/standards.md §0).
+#: (docs/modules/standards.md §0).
 GB3095_2026_FINAL_LIMITS_FROM = date(2031, 1, 1)
 
 #: The documents that make up each edition.
@@ -89,11 +89,13 @@ DAILY_INDICATORS: dict[str, tuple[str, ...]] = {
 
 #: Decimals kept, by unit, when concentrations are rounded (GB/T 8170, round half to even)
 #: before the IAQI is computed — HJ 633-2026 §4.2.2 (integer µg/m3, CO to 0.1 mg/m3) — and for
-#: annual statistics under both editions (notes §3 algorithm (c), "Rounding of statistics").
+#: annual statistics under both editions (docs/modules/standards.md §3 algorithm (c), "Rounding of
+#: statistics").
 DECIMALS_BY_UNIT: dict[str, int] = {"µg/m3": 0, "mg/m3": 1}
 
-#: Data validity for annual statistics, GB 3095-2012 Table 4 = GB 3095-2026 Table 4 (notes §3
-#: algorithm (c)): at least 324 daily values a year and 27 in each month, 25 in February.
+#: Data validity for annual statistics, GB 3095-2012 Table 4 = GB 3095-2026 Table 4
+#: (docs/modules/standards.md §3 algorithm (c)): at least 324 daily values a year and 27 in each
+#: month, 25 in February.
 ANNUAL_MIN_DAILY_VALUES = 324
 MONTH_MIN_DAILY_VALUES = 27
 FEBRUARY_MIN_DAILY_VALUES = 25
@@ -863,7 +865,8 @@ def annual_assessment(
         if found.size != 1:
             raise ValidationError(
                 "该年跨越 2026-03-01 标准切换日，须指定评价版本 (the year straddles the 2026-03-01 "
-                "switch; pass edition='2012' or '2026' — an open policy question, notes §7.5)",
+                "switch; pass edition='2012' or '2026' — an open policy question, "
+                "docs/modules/standards.md §7.5)",
                 field="edition",
             )
         edition = str(found[0])

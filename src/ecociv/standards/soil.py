@@ -5,7 +5,7 @@ The values are package data (``data/gb15618_2018_soil.csv`` in long format,
 tables, provenance in ``data/README_water_soil.md``), each keyed by standard, edition and item
 code. No value of either standard appears in this module.
 
-Farmland (GB 15618-2018 §4–§7, the notes' algorithm (d)):
+Farmland (GB 15618-2018 §4–§7, docs/modules/standards.md §4 algorithm (d)):
 
 * The screening value (Table 1, Table 2) depends on the pH band, ``(ph_gt, ph_le]`` so pH 5.5
   is in the first band and 6.5 in the second, and on the land use: ``paddy`` (水田) or
@@ -19,7 +19,8 @@ Farmland (GB 15618-2018 §4–§7, the notes' algorithm (d)):
 * Cu, Ni, Zn and the Table 2 items have no intervention value: exceeding screening asks for
   closer soil and crop monitoring (``monitoring_needed``) and does not set the class.
 * This is the soil-only class "based on GB 15618"; the product-linked unit classification of
-  环办土壤函〔2019〕53号 is not implemented (the guide has not been read, notes §4).
+  环办土壤函〔2019〕53号 is not implemented (the guide has not been read,
+  docs/modules/standards.md §4).
 
 Construction land (GB 36600-2018 §4–§5, Table 1): C ≤ screening → negligible risk;
 screening < C ≤ intervention → detailed investigation and risk assessment; C > intervention →

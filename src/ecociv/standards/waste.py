@@ -21,7 +21,7 @@ What is implemented, and where it comes from:
   disposal, C co-processing, Y medical disposal; G21–G29 are ``unconfirmed`` and flagged so.
 
 Every record carries the catalogue edition: a manifest line stores the edition its code came
-from (notes §1.4), so the 2025 edition can be loaded beside this one later.
+from (docs/modules/hazwaste.md §1.4), so the 2025 edition can be loaded beside this one later.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ What is implemented, and where it comes from:
   环办〔2011〕22号, single-factor method): a ``max`` item takes the best class whose limit it
   does not exceed (C ≤ limit, so a value on a shared limit gets the better class); dissolved
   oxygen is "not less than" (C ≥ limit); pH inside the 6–9 range puts no constraint (class I),
-  outside it meets no class (劣V, the implementation convention the notes record); no class
-  qualifying is 劣V. Total phosphorus takes the lake/reservoir column at lake and reservoir
-  points.
+  outside it meets no class (劣V, the implementation convention of docs/modules/standards.md
+  §2); no class qualifying is 劣V. Total phosphorus takes the lake/reservoir column at lake and
+  reservoir points.
 * Class of a sample or section: the worst class over the 21 routine items of the 2011 method
   (``in_routine_assessment_2011 == yes``). Water temperature, total nitrogen and fecal
   coliform are reference items: graded separately where the table has limits (TN at lakes and
@@ -23,7 +23,7 @@ What is implemented, and where it comes from:
 * Over-limit multiple (超标倍数, GB 3838-2002 §5.1 and the 2011 method): (C − L) / L where
   C > L, against the limit of a target class; not computed for water temperature, pH or DO.
 
-Conventions chosen here where the sources are silent or unverified (see the notes §7.2):
+Conventions chosen here where the sources are silent or unverified (docs/modules/standards.md §7.2):
 
 * Missing readings are ``NaN`` and are ignored item by item; a sample with no assessable item
   has class 0 (``NO_CLASS``, "no class").
@@ -574,7 +574,8 @@ def substitute_non_detects(
     A finite entry in ``detection_limits[item]`` marks that sample as "not detected" (its value
     in ``values`` is ignored, and may be NaN). The default, the detection limit itself, is an
     upper bound on the true value. The 2011 method's own rule (often quoted as half the limit)
-    has not been read (notes §7.2); a programme that adopts it passes ``fraction=0.5``.
+    has not been read (docs/modules/standards.md §7.2); a programme that adopts it passes
+    ``fraction=0.5``.
 
     Examples:
         >>> nan = float("nan")

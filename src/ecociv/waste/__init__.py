@@ -8,7 +8,7 @@ deadlines). The catalogue itself (国家危险废物名录 2021) is ``ecociv.sta
 Legal frame: 固体废物污染环境防治法 (2020) 第七十八至八十三条; 危险废物转移管理办法
 (生态环境部令第 23 号, in force 2022-01-01); 危险废物经营许可证管理办法 (国务院令第 408 号);
 HJ 1259-2022 for plans and ledgers. General industrial solid waste (一般工业固体废物) runs the
-same manifest workflow without licence and catalogue checks (notes §2.6).
+same manifest workflow without licence and catalogue checks (docs/modules/hazwaste.md §2.6).
 """
 
 from ecociv.waste.model import (

@@ -428,9 +428,9 @@ def indicators(
     db: Database = Depends(get_db),
     actor: Actor = Depends(require(Permission.WASTE_READ)),
 ) -> Any:
-    """I1–I12 (notes §7) per county and for the city for a year, each with its numerator,
-    denominator, formula and the plan targets it feeds (QZ-029–QZ-033); recomputed from the
-    stored records on every call."""
+    """I1–I12 (docs/modules/hazwaste.md §7) per county and for the city for a year, each with its
+    numerator, denominator, formula and the plan targets it feeds (QZ-029–QZ-033); recomputed from
+    the stored records on every call."""
     now = utc_now()
     table = services.indicator_table(db, actor, year or to_local(now).year, now)
     return {

@@ -41,7 +41,7 @@ How it is made (:func:`load_waste_demo`):
    once more at ``now`` (``evaluate_all``, what the schedule would do), so the time-driven
    warnings (receipt overdue, storage, capacity, reporting, closure) are live.
 
-The cases of notes §6 (who and when is in ``waste/data/README.md``):
+The cases of docs/modules/hazwaste.md §6 (who and when is in ``waste/data/README.md``):
 
 * W01a an operator's own fly-ash batch stored 375 days; W01b a producer's batch stored 390
   days; W01c a factory clinic's medical waste held 4 days; W01d the collector's waste-oil batch
@@ -195,7 +195,8 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
 
 @dataclass(frozen=True, slots=True)
 class CountyFigures:
-    """I1 and I4 (notes §7) of one county over the demo year, with their parts in tonnes.
+    """I1 and I4 (docs/modules/hazwaste.md §7) of one county over the demo year, with their parts in
+    tonnes.
 
     * ``generated_t``: ledger ``generate`` rows of the county's units, occurred in the year;
     * ``utilised_disposed_t``: ``disposed_t`` of the lines of the county's consignors'

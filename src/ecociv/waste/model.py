@@ -2,7 +2,7 @@
 vehicles and crews, the management plan, the ledger, and the transfer manifest (转移联单) with
 its lines, transport legs, signatures and recorded transitions.
 
-Plain values only (notes §2.3). Conventions:
+Plain values only (docs/modules/hazwaste.md §2.3). Conventions:
 
 * Quantities are tonnes, held as :class:`~decimal.Decimal` (weighbridge figures stay exact, and a
   threshold such as 10 % compares without float noise); fields end in ``_t`` (``_t_a`` for an
@@ -28,7 +28,7 @@ from ecociv.kernel.errors import ValidationError
 
 
 class PartyRole(StrEnum):
-    """The role a unit acts in (转移办法 第三十一条; notes §2.3)."""
+    """The role a unit acts in (转移办法 第三十一条; docs/modules/hazwaste.md §2.3)."""
 
     GENERATOR = "generator"  # 产生单位（移出人）
     COLLECTOR = "collector"  # 收集单位（移出人，持收集经营许可证）
@@ -181,7 +181,7 @@ class CrewMember:
 
 
 class TransferType(StrEnum):
-    """Where planned waste goes (HJ 1259-2022 §5.3; notes §2.3)."""
+    """Where planned waste goes (HJ 1259-2022 §5.3; docs/modules/hazwaste.md §2.3)."""
 
     IN_PROVINCE = "in_province"  # 省内转移
     CROSS_PROVINCE = "cross_province"  # 跨省转移（转移办法 第二十一条起）
@@ -285,7 +285,8 @@ class LedgerEntry:
 
 class WasteKind(StrEnum):
     """What a manifest carries: hazardous waste (转移联单) or general industrial solid waste
-    (转移交接记录, notes §2.6: the same workflow without licence and catalogue checks)."""
+    (转移交接记录, docs/modules/hazwaste.md §2.6: the same workflow without licence and catalogue
+    checks)."""
 
     HAZARDOUS = "hazardous"  # 危险废物
     GENERAL_SOLID = "general_solid"  # 一般工业固体废物
@@ -298,7 +299,7 @@ WASTE_KIND_NAMES = {
 
 
 class ManifestState(StrEnum):
-    """The states of notes §2.1 (T1–T12)."""
+    """The states of docs/modules/hazwaste.md §2.1 (T1–T12)."""
 
     DRAFT = "draft"  # 草稿
     SUBMITTED = "submitted"  # 已提交（运行中）
@@ -377,8 +378,8 @@ SIGNATURE_METHOD_NAMES = {
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """Who signed which section, in which role, when and how (notes §2.1: a party signs only
-    its own section; the section locks once signed)."""
+    """Who signed which section, in which role, when and how (docs/modules/hazwaste.md §2.1: a party
+    signs only its own section; the section locks once signed)."""
 
     section: Section
     role: PartyRole
@@ -392,7 +393,7 @@ class Signature:
 @dataclass(frozen=True, slots=True)
 class ManifestLine:
     """One waste line. The consignor's fields come first, the receiver's after
-    (notes §2.3, §2.5)."""
+    (docs/modules/hazwaste.md §2.3, §2.5)."""
 
     line_no: int
     code: str  # 900-041-49; a local code for general solid waste
@@ -475,7 +476,8 @@ class RelayOffer:
 @dataclass(frozen=True, slots=True)
 class Manifest:
     """A transfer manifest (危险废物转移联单), one version of it. A correction makes a new
-    version; the old one is kept unchanged (notes §2.1 T11; 转移办法 第二十条 keeps ≥ 10 years).
+    version; the old one is kept unchanged (docs/modules/hazwaste.md §2.1 T11; 转移办法 第二十条
+    keeps ≥ 10 years).
 
     ``number`` is the 14-digit number given at submission (``None`` for a draft);
     ``shipper_uscc`` is the 托运人 (the consignor, or the receiver for a return manifest).

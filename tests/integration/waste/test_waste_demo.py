@@ -1,8 +1,8 @@
 """The synthetic hazardous-waste demo year, on SQLite and PostgreSQL: it registers two licensed
 receivers in the city and one outside, walks manifests through every state, stores tracks and
-ledgers, holds a case of every warning rule of notes §6, is labelled synthetic, loads once
-(a second load changes nothing), and its per-county I1 and I4 are what a hand calculation over
-the stored rows gives.
+ledgers, holds a case of every warning rule of docs/modules/hazwaste.md §6, is labelled
+synthetic, loads once (a second load changes nothing), and its per-county I1 and I4 are what a
+hand calculation over the stored rows gives.
 
 The year is loaded once per backend (a copy of the test template, as the ``db`` fixture makes)
 and read by every test of the module; ``scale`` thins the regular shipments so it loads in
@@ -57,8 +57,8 @@ SCALE = 0.1
 D = Decimal
 S = ManifestState
 COUNTIES = ("330802", "330803", "330822", "330824", "330825", "330881")
-#: Rules with a stored warning after the load: every rule of notes §6. W09, W10, W11, W14
-#: and W15 also block steps; a refused step is kept as a warning too.
+#: Rules with a stored warning after the load: every rule of docs/modules/hazwaste.md §6.
+#: W09, W10, W11, W14 and W15 also block steps; a refused step is kept as a warning too.
 STORED = {
     "W01a", "W01b", "W01c", "W01d", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "W09",
     "W10", "W11", "W12", "W13", "W14", "W15", "W16", "W17", "W18", "W19", "W20", "W21",

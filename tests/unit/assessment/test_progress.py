@@ -1,4 +1,5 @@
-"""Progress toward dated targets: the Open SDG (Statistics Canada) method, notes §5.
+"""Progress toward dated targets: the Open SDG (Statistics Canada) method,
+docs/modules/indicators.md §5.
 
 Worked example used throughout: forest cover (森林覆盖率) of 60.0 % in the base year 2017 and
 the plan's target of 69.85 % by 2022 (QZ-036).

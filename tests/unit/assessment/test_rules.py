@@ -51,7 +51,7 @@ def test_at_most_a_target_means_value_not_above_it(
 def test_equal_to_a_target_allows_only_the_tolerance(
     value: float, status: AttainmentStatus, gap: float
 ) -> None:
-    # "稳定在20%" read as equality (notes §7.5 leaves "at least" open).
+    # "稳定在20%" read as equality (docs/modules/indicators.md §7.5 leaves "at least" open).
     result = assess_attainment(value, "eq", 20.0)
     assert (result.status, result.gap) == (status, gap)
 
@@ -118,7 +118,8 @@ def test_an_unknown_state_is_an_error_naming_it() -> None:
 
 
 def test_not_applicable_is_distinct_from_no_data() -> None:
-    # Coastal rows for inland Quzhou (notes §1.2): not applicable even if a value was filed.
+    # Coastal rows for inland Quzhou (docs/modules/indicators.md §1.2): not applicable even if a
+    # value was filed.
     filed = assess_attainment(95.0, "ge", 100.0, applicable=False)
     assert filed.status is AttainmentStatus.NOT_APPLICABLE and filed.gap is None
     assert assess_attainment(None, "ge", 100.0, applicable=False).status is (

@@ -1,4 +1,5 @@
-"""Annual task-book scoring (年度工作任务书 + 评分标准和细则), notes §3.4–3.5."""
+"""Annual task-book scoring (年度工作任务书 + 评分标准和细则),
+docs/modules/indicators.md §3.4–3.5."""
 
 from __future__ import annotations
 

@@ -213,7 +213,7 @@ def test_beyond_a_silent_table_the_iaqi_is_capped_at_500_and_flagged(
         assert [report.category(r).category_zh for r in (0, 1)] == ["严重污染", "严重污染"]  # type: ignore[union-attr]
 
 
-# --- hand-computed vectors (notes §5) -------------------------------------------------------------
+# --- hand-computed vectors (docs/modules/standards.md §5) ----------------------------------------
 
 
 @pytest.mark.parametrize(

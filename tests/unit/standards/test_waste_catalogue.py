@@ -61,7 +61,7 @@ def test_hazard_strings_are_kept_raw_and_use_only_t_c_i_r_in() -> None:
     for record in waste.codes().values():
         assert set(record.characteristics) <= {"T", "C", "I", "R", "In"}
     toxic_only = sum(1 for r in waste.codes().values() if r.hazard == "T")
-    assert toxic_only == 364  # notes §1.4: T 364 codes
+    assert toxic_only == 364  # docs/modules/hazwaste.md §1.4: T 364 codes
 
 
 def test_a_code_record_carries_industry_description_and_exemptions() -> None:

@@ -1,4 +1,4 @@
-"""The transfer-manifest state machine T1–T12 (危险废物转移管理办法; notes §2.1).
+"""The transfer-manifest state machine T1–T12 (危险废物转移管理办法; docs/modules/hazwaste.md §2.1).
 
 A manifest from a Quzhou generator (柯城区) to a licensed facility (江山市), carried by a
 Quzhou carrier with a relay, walks every legal transition; every illegal step — wrong party,

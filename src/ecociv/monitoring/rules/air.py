@@ -9,7 +9,7 @@ it expects and aggregates the results.
 00:00–00:59), as the readings store returns them; a day is 00:00–24:00 local time. An hourly
 grid starts at ``start_on`` 00:00 and holds ``24 × days`` hours.
 
-**Data validity** (GB 3095-2012 Table 4 = GB 3095-2026 Table 4, notes/standards.md §3
+**Data validity** (GB 3095-2012 Table 4 = GB 3095-2026 Table 4, docs/modules/standards.md §3
 algorithm (c); a day failing it gives NaN, which the standards engine treats as missing):
 
 * SO2, NO2, PM10, PM2.5, CO **24-h mean**: at least :data:`MIN_HOURS_DAILY_MEAN` (20) hourly
@@ -23,9 +23,9 @@ algorithm (c); a day failing it gives NaN, which the standards engine treats as 
   labelled by the end of its hour). It needs at least :data:`MIN_WINDOWS_MDA8` (14) valid
   8-h averages ("每日至少有14个有效8小时平均浓度值"); a day with fewer is still valid when its
   maximum already exceeds the grade-2 MDA8 limit of the day's GB 3095 edition (HJ 663-2013 and
-  HJ 663-2026 §6.1.2 as quoted in the notes): more data could only raise it. Because the
-  first window starts at 00:00 of the day, no hour of the previous day is needed: the
-  8-h values ending 01:00 … 07:00, which do reach back, are real-time values (实时报), not
+  HJ 663-2026 §6.1.2 as quoted in docs/modules/standards.md §3): more data could only raise it.
+  Because the first window starts at 00:00 of the day, no hour of the previous day is needed:
+  the 8-h values ending 01:00 … 07:00, which do reach back, are real-time values (实时报), not
   part of the daily maximum.
 * O3 **daily maximum 1-h** (``o3_1h``, a daily indicator of HJ 633-2012 only): GB 3095 sets no
   validity for a daily maximum of hourly values. The platform applies the daily rule, at least

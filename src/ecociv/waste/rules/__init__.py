@@ -1,5 +1,5 @@
-"""Pure rules of hazardous-waste supervision: the manifest state machine (T1–T12 of notes §2.1,
-:mod:`ecociv.waste.rules.manifest`) and working-day deadlines
+"""Pure rules of hazardous-waste supervision: the manifest state machine (T1–T12 of
+docs/modules/hazwaste.md §2.1, :mod:`ecociv.waste.rules.manifest`) and working-day deadlines
 (:mod:`ecociv.waste.rules.workdays`). No database, no clock: values and ``now`` are passed in."""
 
 from ecociv.waste.rules.manifest import (

@@ -1,4 +1,5 @@
-"""Indicators I1–I12 of hazardous-waste supervision (notes §7; 考核) as pure functions.
+"""Indicators I1–I12 of hazardous-waste supervision (docs/modules/hazwaste.md §7; 考核) as pure
+functions.
 
 Each function takes plain inputs (transfer records, ledger entries, unit facts, alert records,
 track coverage), an **area** and a **period**, and returns an :class:`IndicatorValue` carrying
@@ -33,8 +34,8 @@ denominator is zero. Tonnes are exact Decimals.
   alert handling (能预警), **I6** electronic manifest share and **I7** on-time reporting (能查询、
   能考核: the data are online and complete).
 
-I1 has two definitions (notes §7, doubt 9): (utilised + disposed) / generated — the
-**reported** one, the plan's and the brief's — and (utilised + disposed) / (generated +
+I1 has two definitions (docs/modules/hazwaste.md §7, doubt 9): (utilised + disposed) / generated —
+the **reported** one, the plan's and the brief's — and (utilised + disposed) / (generated +
 opening stock), some official sets' — given in ``detail`` beside it.
 """
 
@@ -384,8 +385,8 @@ class TransferRecord:
 
 @dataclass(frozen=True, slots=True)
 class AlertRecord:
-    """A warning as handled (notes §6): its rule, the unit and its adcode, when it was
-    opened and closed, and its state (open, acknowledged, resolved, false_positive)."""
+    """A warning as handled (docs/modules/hazwaste.md §6): its rule, the unit and its adcode, when
+    it was opened and closed, and its state (open, acknowledged, resolved, false_positive)."""
 
     rule: str
     unit_uscc: str
@@ -436,13 +437,14 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
 
 # ---- I1 harmless rate --------------------------------------------------------------------------
 
-#: Method codes counted in I1 but to be checked by the EEB (free-text "other", notes §5).
+#: Method codes counted in I1 but to be checked by the EEB (free-text "other",
+#: docs/modules/hazwaste.md §5).
 CHECK_METHODS: Final = frozenset({"R15", "D16"})
 
 
 def method_class(code: str) -> str:
-    """How a method code counts in I1 (notes §5 [design]): ``utilised`` (R*, C2, C3),
-    ``disposed`` (D1, D9, D10, C1, Y*), or ``unclassified`` (unknown or unconfirmed codes,
+    """How a method code counts in I1 (docs/modules/hazwaste.md §5 [design]): ``utilised`` (R*, C2,
+    C3), ``disposed`` (D1, D9, D10, C1, Y*), or ``unclassified`` (unknown or unconfirmed codes,
     not counted). R15 and D16 count but are flagged for an EEB check.
 
     Examples:

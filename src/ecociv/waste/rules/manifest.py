@@ -1,4 +1,5 @@
-"""The transfer-manifest state machine (危险废物转移联单, notes §2.1, T1–T12) as pure functions.
+"""The transfer-manifest state machine (危险废物转移联单, docs/modules/hazwaste.md §2.1, T1–T12) as
+pure functions.
 
 One function per legal transition. Each takes the current :class:`Manifest` (none for T1, T10,
 T12), the acting :class:`Party` (role + USCC + user), its inputs, ``now`` (an aware instant) and
@@ -31,23 +32,23 @@ The transitions (function: from → to, who acts, legal basis):
 Errors (all from :mod:`ecociv.kernel`): the wrong party gets :class:`PermissionDeniedError`, the
 wrong state :class:`ConflictError`, bad input :class:`ValidationError` naming the field or line,
 and a transfer a rule forbids :class:`TransferBlockedError` (a ValidationError) carrying the
-warning rule of notes §6 it enforces (W09 vehicle and crew, W10 licence, W11 capacity, W14
-cross-province approval, W15 management plan). Messages are Chinese first, English in
+warning rule of docs/modules/hazwaste.md §6 it enforces (W09 vehicle and crew, W10 licence, W11
+capacity, W14 cross-province approval, W15 management plan). Messages are Chinese first, English in
 parentheses.
 
 **Manifest number** (转移办法 第十五条): 14 digits ``YYYY PP CC NNNNNN`` — year (4), the
 consignor's province code (2) and prefecture code (2) of GB/T 2260, and a 6-digit serial per
 prefecture. A Quzhou number reads ``2025 33 08 000123``. The article fixes this split, so it is
 used rather than year + 6-digit adcode + 4-digit serial; reading "08" as the prefecture part of
-adcode 330800 is an inference (notes §9 doubt 2). The number is assigned at T2 (a draft has
-none) and checked by :func:`validate_manifest_number`.
+adcode 330800 is an inference (docs/modules/hazwaste.md §9 doubt 2). The number is assigned at T2 (a
+draft has none) and checked by :func:`validate_manifest_number`.
 
-Design choices where the texts are silent (notes §2.1, §9):
+Design choices where the texts are silent (docs/modules/hazwaste.md §2.1, §9):
 
 * Quantities are weighed (第十条第三项) and compared exactly as Decimals. A received quantity
   differing from the shipped one by more than ``discrepancy_ratio`` (default 10 %, borrowed from
-  40 CFR 264.72, notes W04), or any package-count difference, marks the line's discrepancy and
-  needs a note (第十八条第二款: the receiver tells the consignor and reports).
+  40 CFR 264.72, docs/modules/hazwaste.md §6 W04), or any package-count difference, marks the line's
+  discrepancy and needs a note (第十八条第二款: the receiver tells the consignor and reports).
 * Capacity (W11): received this year under a licence scope plus this manifest may not exceed
   the approved annual scale × ``scale_block_ratio`` (default 1.0 = the remaining approved scale;
   Order 408 第十二条第四项 puts re-application at more than 20 % over, so a city may set 1.2).
@@ -59,8 +60,8 @@ Design choices where the texts are silent (notes §2.1, §9):
   fields of its own section (the consignor its lines' description and weights, a carrier its
   legs' places, the receiver receipt and disposal figures); the EEB may change any. Changing the
   waste code, a party or a decision is not a correction: cancel or reject and start again.
-* General industrial solid waste (notes §2.6) runs the same machine without the catalogue,
-  management-plan, licence, cross-province and dangerous-goods vehicle checks.
+* General industrial solid waste (docs/modules/hazwaste.md §2.6) runs the same machine without the
+  catalogue, management-plan, licence, cross-province and dangerous-goods vehicle checks.
 * A late receipt confirmation (T7) or paper backfill (T12) is recorded, not refused: the event
   data carry ``late`` for the warning rules (W02, W16).
 
@@ -132,8 +133,8 @@ ZERO: Final = Decimal(0)
 
 
 class TransferBlockedError(ValidationError):
-    """A transfer step a supervision rule forbids; ``rule`` is the warning rule of notes §6
-    (W09, W10, W11, W14, W15) it enforces as a block."""
+    """A transfer step a supervision rule forbids; ``rule`` is the warning rule of
+    docs/modules/hazwaste.md §6 (W09, W10, W11, W14, W15) it enforces as a block."""
 
     def __init__(self, message: str, *, rule: str, field: str | None = None) -> None:
         super().__init__(message, field=field)
@@ -146,7 +147,7 @@ class ManifestSettings:
 
     #: W04: a received quantity differing from the shipped one by more than this share marks
     #: the line's discrepancy. 转移办法 第十八条 gives no number; 10 % is 40 CFR 264.72's
-    #: bulk-weight rule (notes §3, §6).
+    #: bulk-weight rule (docs/modules/hazwaste.md §3, §6).
     discrepancy_ratio: Decimal = Decimal("0.10")
     #: W11: block when this year's receipts under a licence scope plus this manifest exceed the
     #: approved annual scale times this ratio. 1.0 keeps within the approved scale; Order 408
@@ -706,8 +707,9 @@ def check_plan(
     plan: ManagementPlan | None,
 ) -> TransferType:
     """T1: the filed management plan of the consignor for the year of ``day`` lists every code
-    with this receiver (转移办法 第十四条; notes W15). Returns the transfer type the plan gives
-    (cross-province if any line is). Export is refused: it is not run on a domestic manifest."""
+    with this receiver (转移办法 第十四条; docs/modules/hazwaste.md §6 W15). Returns the
+    transfer type the plan gives (cross-province if any line is). Export is refused: it is not run
+    on a domestic manifest."""
     if plan is None or plan.consignor_uscc != consignor_uscc or plan.year != day.year:
         raise TransferBlockedError(
             f"移出人 {consignor_uscc} 没有 {day.year} 年已备案的危险废物管理计划，联单应根据"
@@ -763,7 +765,8 @@ def check_receiver_licence(
 ) -> None:
     """T1/T2: the receiver holds a licence valid on ``day`` whose scope covers each line's code
     (by code or category), with room left in the approved annual scale (固废法 第八十条;
-    许可证办法 第十条、第十五条; notes W10, W11). ``quantities`` are (line no, code, tonnes)."""
+    许可证办法 第十条、第十五条; docs/modules/hazwaste.md §6 W10, W11). ``quantities`` are (line no,
+    code, tonnes)."""
     held = [lic for lic in context.receiver_licences if lic.holder_uscc == receiver_uscc]
     if not held:
         raise TransferBlockedError(
@@ -824,7 +827,7 @@ def check_approval(
 ) -> str:
     """T2, cross-province: an approval valid on ``day`` for this consignor and receiver covers
     each code, within its approved quantity less what already moved (转移办法 第二十一条、
-    第二十七条、第二十八条; notes W14). Returns the approval number."""
+    第二十七条、第二十八条; docs/modules/hazwaste.md §6 W14). Returns the approval number."""
     approval = context.approval
     if approval is None:
         raise TransferBlockedError(
@@ -978,8 +981,8 @@ def check_vehicle_and_crew(
 def check_method(
     code: str, line: ManifestLine, context: ManifestContext, field_name: str, *, hazardous: bool
 ) -> str:
-    """A utilisation/disposal method code (HJ 1259-2022 §5.5; notes §5): known, confirmed
-    unless allowed, Y codes for medical waste (HW01) only, and within the licence scope's
+    """A utilisation/disposal method code (HJ 1259-2022 §5.5; docs/modules/hazwaste.md §5): known,
+    confirmed unless allowed, Y codes for medical waste (HW01) only, and within the licence scope's
     methods where the licence restricts them."""
     text = code.strip().upper()
     if not text:
@@ -1483,7 +1486,7 @@ def deliver(
 
 
 def discrepancy_ratio(shipped_t: Decimal, received_t: Decimal) -> Decimal:
-    """|received − shipped| / shipped (notes W04).
+    """|received − shipped| / shipped (docs/modules/hazwaste.md §6 W04).
 
     Examples:
         >>> discrepancy_ratio(Decimal("10"), Decimal("8.9"))
@@ -1503,7 +1506,7 @@ def has_discrepancy(
     settings: ManifestSettings,
 ) -> bool:
     """A significant difference (重大差异): quantity beyond ``discrepancy_ratio`` of the
-    shipped quantity, or any difference in the package count (notes W04)."""
+    shipped quantity, or any difference in the package count (docs/modules/hazwaste.md §6 W04)."""
     shipped = line.shipped_t if line.shipped_t is not None else line.planned_t
     over = discrepancy_ratio(shipped, received_t) > settings.discrepancy_ratio
     recount = received_count is not None and received_count != line.package_count

@@ -1,7 +1,7 @@
 """Vehicle tracks of hazardous-waste transfers: datums, distances, stops, gaps, corridor, coverage.
 
 Pure NumPy: arrays in, small frozen values out; no I/O, no clock (the service passes "now").
-The rules served here (notes/hazwaste.md):
+The rules served here (docs/modules/hazwaste.md):
 
 * **T4–T6** (§2.1): the track opens at loading (T4, ``IN_TRANSIT``), legs hand over (T5), and
   delivery (T6) needs the GPS end inside the receiver's geofence (:func:`inside_geofence`).
@@ -18,9 +18,9 @@ The rules served here (notes/hazwaste.md):
 * **I11** mean transfer distance and long-haul share (:func:`transfer_distance`), **I12**
   tracking coverage (:func:`tracking_coverage`).
 
-Every threshold is a keyword parameter whose default is the value of notes §6; the module
-constants below name them. Rules that are exempted for a waste (notes §6: e.g. 900-052-31 in
-transport) are filtered by the caller before these functions run.
+Every threshold is a keyword parameter whose default is the value of docs/modules/hazwaste.md §6;
+the module constants below name them. Rules that are exempted for a waste (docs/modules/hazwaste.md
+§6: e.g. 900-052-31 in transport) are filtered by the caller before these functions run.
 
 **Datums.** GPS fixes are WGS-84 (CGCS2000 is the same at metre level); the platform's
 boundaries and site points are GCJ-02. Every function here computes on WGS-84 coordinates.
@@ -66,7 +66,7 @@ many trips concatenated, with ``trip_offsets`` (CSR style: trip *k* is rows
 the same kernels, so both give the same answers. Rows in a table are ordered by trip, then time;
 ``first_fix``/``last_fix`` are positions in the arrays passed in.
 
-**Definitions** (platform choices where the notes give only a threshold):
+**Definitions** (platform choices where the reference gives only a threshold):
 
 * *Gap* (W08): an interval of the in-transit window ``[start, end]`` with no fix, bounded by
   ``start``, consecutive fixes inside the window, and ``end``; it is a gap when it lasts **more
@@ -86,7 +86,7 @@ the same kernels, so both give the same answers. Rows in a table are ordered by 
   ends; W08 reports the gap).
 * *Deviation* (W06): a run of consecutive fixes each farther than ``max_offset_m`` from the
   route, lasting (last fix − first fix of the run) **more than** ``min_minutes``.
-* Comparisons follow the notes' wording: "more than" is strict (a gap of exactly 10 min, a stop
+* Comparisons follow the reference's wording: "more than" is strict (a gap of exactly 10 min, a stop
   of exactly 30 min, a 1,000 m offset do not trigger); "within" a radius includes it.
 """
 
@@ -109,7 +109,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 TimeArray = npt.NDArray[np.datetime64]
 
-# ---- thresholds (notes §6; PARAM = local policy, a keyword parameter everywhere) -------------
+# ---- thresholds (docs/modules/hazwaste.md §6; PARAM = local policy, a keyword parameter) -----
 
 #: W08: no fix for more than 10 minutes while IN_TRANSIT (art. 11(3); PARAM).
 GPS_GAP_MINUTES = 10.0
@@ -125,7 +125,7 @@ TRANSIT_ETA_FACTOR = 1.5
 TRANSIT_SLACK_MINUTES = 120.0
 #: W13: route distance over 100 km (PARAM).
 LONG_DISTANCE_KM = 100.0
-#: Stop detection; not in the notes (platform choice): the 200 m radius of the stay-point
+#: Stop detection; not in the reference (platform choice): the 200 m radius of the stay-point
 #: literature, a 5-minute minimum well below W07's 30 minutes, and 5 km/h for "moving".
 STOP_RADIUS_M = 200.0
 STOP_MIN_MINUTES = 5.0
@@ -723,7 +723,8 @@ def gps_gaps(
     max_gap_minutes: float = GPS_GAP_MINUTES,
 ) -> tuple[Gap, ...]:
     """W08: intervals of the in-transit window ``[start, end]`` without a fix for more than
-    ``max_gap_minutes`` (PARAM, notes §6), or the whole window when it has no fix at all.
+    ``max_gap_minutes`` (PARAM, docs/modules/hazwaste.md §6), or the whole window when it has no fix
+    at all.
 
     ``start`` is loading (T4), ``end`` delivery (T6) or, while in transit, the service's now.
     """
@@ -829,7 +830,7 @@ def derive_stops(
     max_speed_kmh: float = STOP_MAX_SPEED_KMH,
 ) -> tuple[Stop, ...]:
     """Stops of one trip: the vehicle staying within ``radius_m`` for at least ``min_minutes``
-    (module docstring, "Stop"; platform defaults, not in the notes). ``speed`` in km/h."""
+    (module docstring, "Stop"; platform defaults, not in the reference). ``speed`` in km/h."""
     t = _seconds(times, "times").reshape(-1)
     return derive_stops_many(
         _to_times(t),

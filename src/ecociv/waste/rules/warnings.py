@@ -1,4 +1,5 @@
-"""Warning rules W01–W21 of hazardous-waste supervision (notes §6) as pure functions.
+"""Warning rules W01–W21 of hazardous-waste supervision (docs/modules/hazwaste.md §6) as pure
+functions.
 
 Each rule is one function taking its *facts* (what the service loaded: a manifest with the
 snapshots valid on the day, a unit's ledger and filings, or a vehicle track), ``now`` (an aware
@@ -30,7 +31,7 @@ W17, W18.
 days use the State Council calendar (:mod:`~ecociv.waste.rules.workdays`). "More than" is
 strict: exactly 365 days, 10 %, 100 km or 30 days does not trigger.
 
-**Scope rules** (notes §6 and §2.6):
+**Scope rules** (docs/modules/hazwaste.md §6 and §2.6):
 
 * The transport rules W03, W06, W07, W08 are not raised for a manifest whose every line has its
   transport stage exempt in the exemption list (``standards.waste.exemptions_for``: a row of
@@ -158,7 +159,8 @@ EVIDENCE_ITEMS: Final = 20
 
 
 class WarningRule(StrEnum):
-    """The warning rules of notes §6 (values are the rule IDs shown to users and in I9)."""
+    """The warning rules of docs/modules/hazwaste.md §6 (values are the rule IDs shown to users and
+    in I9)."""
 
     W01A = "W01a"
     W01B = "W01b"
@@ -213,7 +215,7 @@ WARNING_RULE_NAMES: Final[Mapping[WarningRule, tuple[str, str]]] = {
     WarningRule.W21: ("联单未办结", "Manifest not closed"),
 }
 
-#: Where each rule comes from (notes §6 "source").
+#: Where each rule comes from (docs/modules/hazwaste.md §6 "source").
 WARNING_RULE_SOURCES: Final[Mapping[WarningRule, str]] = {
     WarningRule.W01A: "固废法 第八十一条",
     WarningRule.W01B: "PARAM（地方政策或环评批复）",
@@ -283,14 +285,15 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class WarningSettings:
-    """Every threshold of notes §6, with its default and source."""
+    """Every threshold of docs/modules/hazwaste.md §6, with its default and source."""
 
     # W01a: 固废法 第八十一条 — a licensed operator stores hazardous waste at most one year.
     operator_storage_days: int = 365
     # W01a pre-warning age, 30 days before the year (PARAM; common practice in public tools).
     operator_prewarn_days: int = 335
     # W01b: producer storage limit. PARAM (local policy): the one-year rule binds operators;
-    # a producer's limit comes from local rules or its EIA approval (notes §9 doubt 5).
+    # a producer's limit comes from local rules or its EIA approval (docs/modules/hazwaste.md §9
+    # doubt 5).
     producer_storage_days: int = 365
     # W01b pre-warning, days before the limit. PARAM (local policy).
     producer_prewarn_days_before: int = 30

@@ -1,7 +1,7 @@
-"""Assessment (能考核): indicators I1–I12 of notes §7 per county and for the city, for a year,
-recomputed from the stored manifests, ledger, filings, warnings and tracks each time (nothing
-is cached, so a figure can always be traced to its inputs), and the figures they give the
-plan's targets QZ-029–QZ-033 on the indicator pages.
+"""Assessment (能考核): indicators I1–I12 of docs/modules/hazwaste.md §7 per county and for the
+city, for a year, recomputed from the stored manifests, ledger, filings, warnings and tracks each
+time (nothing is cached, so a figure can always be traced to its inputs), and the figures they give
+the plan's targets QZ-029–QZ-033 on the indicator pages.
 
 Reading scope: the figures are aggregates of a county or the city; a county officer gets its
 county and the city, an enterprise user none (its own records are on the manifest pages).

@@ -1,4 +1,5 @@
-"""Warnings W01–W21 (notes §6) as the data arrive and on a schedule, and their handling.
+"""Warnings W01–W21 (docs/modules/hazwaste.md §6) as the data arrive and on a schedule, and their
+handling.
 
 A manifest's rules run inside the transaction that saves each of its versions (the hook of
 :func:`ecociv.waste.services.manifests.on_saved`), its track rules whenever fixes of its
